@@ -1,0 +1,4 @@
+# Importing the Celery app here makes @shared_task use it (Celery's Django layout).
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

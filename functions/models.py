@@ -1,0 +1,222 @@
+"""Functions, their roles, test events, invocations and logs."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+BASIC_EXECUTION_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": "arn:aws:logs:*:*:*"},
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": ["arn:aws:logs:*:*:log-group:/aws/lambda/*:*"],
+        },
+    ],
+}
+
+
+class ExecutionRole(models.Model):
+    """An IAM-like execution role. What Labda enforces of it: whether the
+    function may write its logs."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=64)
+    # [{"name": "AWSLambdaBasicExecutionRole", "document": {...}}]
+    policies = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_role_name_per_owner")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def arn(self) -> str:
+        return f"arn:aws:iam::{settings.LABDA_ACCOUNT_ID}:role/service-role/{self.name}"
+
+    @property
+    def allows_logs(self) -> bool:
+        for policy in self.policies:
+            for statement in policy.get("document", {}).get("Statement", []):
+                if statement.get("Effect") != "Allow":
+                    continue
+                actions = statement.get("Action", [])
+                actions = [actions] if isinstance(actions, str) else actions
+                if any(a in ("logs:PutLogEvents", "logs:*", "*") for a in actions):
+                    return True
+        return False
+
+
+class Runtime(models.TextChoices):
+    PYTHON311 = "python3.11", "Python 3.11"
+    NODEJS18 = "nodejs18.x", "Node.js 18.x"
+    PROVIDED = "provided", "Custom runtime on Debian 12"
+
+
+class Function(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="functions")
+    # Stable identity for containers and throttling, never reused.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=64)
+    description = models.CharField(max_length=256, blank=True)
+    runtime = models.CharField(max_length=32, choices=Runtime.choices)
+    handler = models.CharField(max_length=128)
+    architecture = models.CharField(max_length=16, default="x86_64")
+    memory_size = models.PositiveIntegerField(default=128)
+    timeout = models.PositiveIntegerField(default=3)
+    ephemeral_storage = models.PositiveIntegerField(default=512)
+    environment = models.JSONField(default=dict, blank=True)
+    role = models.ForeignKey(ExecutionRole, null=True, blank=True, on_delete=models.SET_NULL, related_name="functions")
+    reserved_concurrency = models.PositiveIntegerField(null=True, blank=True)
+    code_zip = models.BinaryField()
+    code_sha256 = models.CharField(max_length=64)
+    code_size = models.PositiveIntegerField(default=0)
+    # Changes with every change of code or configuration (Lambda's RevisionId).
+    revision_id = models.UUIDField(default=uuid.uuid4)
+    blueprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_function_name_per_owner")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{settings.LABDA_REGION}:{settings.LABDA_ACCOUNT_ID}:function:{self.name}"
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+
+class TestEvent(models.Model):
+    """A saved test event (private to the user who saved it)."""
+
+    __test__ = False  # not a pytest test class
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="test_events")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="test_events")
+    name = models.CharField(max_length=25)
+    payload = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["function", "owner", "name"], name="unique_test_event_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LogStream(models.Model):
+    """One per execution environment, in the log group /aws/lambda/NAME."""
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="log_streams")
+    name = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_event_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["function", "name"], name="unique_log_stream")]
+        ordering = ["-last_event_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invocation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        TIMED_OUT = "timed_out", "Timed out"
+        THROTTLED = "throttled", "Throttled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.TIMED_OUT, Status.THROTTLED)
+
+    class Type(models.TextChoices):
+        REQUEST_RESPONSE = "RequestResponse", "Synchronous"
+        EVENT = "Event", "Asynchronous"
+
+    # The id is Lambda's request id.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="invocations")
+    version = models.CharField(max_length=16, default="$LATEST")
+    invocation_type = models.CharField(max_length=16, choices=Type.choices, default=Type.REQUEST_RESPONSE)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    payload = models.TextField(blank=True)
+    response = models.TextField(blank=True)
+    function_error = models.CharField(max_length=16, blank=True)  # "Unhandled" when the function failed
+    error_type = models.CharField(max_length=128, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    duration_ms = models.FloatField(null=True, blank=True)
+    billed_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    memory_size = models.PositiveIntegerField(default=128)
+    max_memory_used_mb = models.PositiveIntegerField(null=True, blank=True)
+    init_duration_ms = models.FloatField(null=True, blank=True)
+    cold_start = models.BooleanField(null=True)
+    log_stream = models.ForeignKey(LogStream, null=True, blank=True, on_delete=models.SET_NULL)
+    # The end of this invocation's log, START to REPORT (Lambda's LogResult:
+    # the console shows it whether or not the role may write CloudWatch logs).
+    log_tail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["function", "-created_at"], name="invocation_fn_created")]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class LogEvent(models.Model):
+    stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="events")
+    invocation = models.ForeignKey(Invocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="log_events")
+    timestamp = models.DateTimeField()
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        indexes = [models.Index(fields=["stream", "timestamp"], name="logevent_stream_time")]
+
+    def __str__(self) -> str:
+        return self.message[:80]
+
+
+class Blueprint(models.Model):
+    """Sample code to start a function from (loaded by `manage.py load_blueprints`)."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=128)
+    description = models.TextField()
+    runtime = models.CharField(max_length=32, choices=Runtime.choices)
+    handler = models.CharField(max_length=128)
+    files = models.JSONField(default=dict)
+    tags = models.JSONField(default=list)
+    test_event_template = models.CharField(max_length=64, default="hello-world")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

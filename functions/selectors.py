@@ -1,0 +1,130 @@
+"""Queries the pages need, and the context they render from."""
+
+from __future__ import annotations
+
+import json
+
+from django.db.models import Q, QuerySet
+
+from . import event_templates, services
+from .models import Blueprint, Function, Invocation, TestEvent
+
+STARTER_CODE = {
+    "python3.11": {
+        "lambda_function.py": (
+            "import json\n\n\n"
+            "def lambda_handler(event, context):\n"
+            "    # TODO implement\n"
+            "    return {\n"
+            "        'statusCode': 200,\n"
+            "        'body': json.dumps('Hello from Lambda!')\n"
+            "    }\n"
+        )
+    },
+    "nodejs18.x": {
+        "index.mjs": (
+            "export const handler = async (event) => {\n"
+            "  // TODO implement\n"
+            "  const response = {\n"
+            "    statusCode: 200,\n"
+            "    body: JSON.stringify('Hello from Lambda!'),\n"
+            "  };\n"
+            "  return response;\n"
+            "};\n"
+        )
+    },
+    "provided": {
+        "bootstrap": (
+            "#!/bin/sh\n"
+            "# A custom runtime: fetch each event from the Runtime API and answer it.\n"
+            "set -eu\n"
+            "API=\"http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation\"\n"
+            "while true; do\n"
+            "  HEADERS=$(mktemp)\n"
+            "  EVENT=$(curl -sS -D \"$HEADERS\" \"$API/next\")\n"
+            "  REQUEST_ID=$(grep -i '^lambda-runtime-aws-request-id:' \"$HEADERS\" | tr -d '\\r' | cut -d' ' -f2)\n"
+            "  echo \"Received event: $EVENT\"\n"
+            "  curl -sS -o /dev/null -X POST \"$API/$REQUEST_ID/response\" -d \"{\\\"echo\\\": $EVENT}\"\n"
+            "  rm -f \"$HEADERS\"\n"
+            "done\n"
+        )
+    },
+}
+
+
+def starter_files(runtime: str) -> dict[str, str]:
+    """The code "Author from scratch" starts with, as in the real console."""
+    return dict(STARTER_CODE.get(runtime, {}))
+
+
+def function_list(*, user, query: str = "") -> QuerySet[Function]:
+    functions = Function.objects.defer("code_zip").select_related("owner")
+    if not user.is_staff:
+        functions = functions.filter(owner=user)
+    if query:
+        functions = functions.filter(name__icontains=query)
+    return functions.order_by("name")
+
+
+def blueprint_search(*, query: str) -> list[Blueprint]:
+    words = query.lower().split()
+    found = []
+    for blueprint in Blueprint.objects.all():
+        text = " ".join([blueprint.name, blueprint.title, blueprint.description, blueprint.runtime, *blueprint.tags]).lower()
+        if all(word in text for word in words):
+            found.append(blueprint)
+    return found
+
+
+def code_context(*, function: Function) -> dict:
+    files = services.function_files(function)
+    names = sorted(files)
+    handler_module = function.handler.rsplit(".", 1)[0]
+    current = next((n for n in names if n.rsplit(".", 1)[0] == handler_module), names[0] if names else "")
+    return {
+        "files": files,
+        "files_json": json.dumps(files),
+        "current_file": current,
+    }
+
+
+def test_context(*, function: Function, user, event_name: str = "", template_id: str = "") -> dict:
+    saved = list(TestEvent.objects.filter(function=function, owner=user))
+    selected = next((e for e in saved if e.name == event_name), None)
+    if selected is not None:
+        event_json, template_id = selected.payload, ""
+    else:
+        if template_id not in {t["id"] for t in event_templates.templates()}:
+            template_id = _blueprint_template(function)
+        event_json = event_templates.template_json(template_id)
+    return {
+        "saved_events": saved,
+        "selected_event": selected,
+        "event_name": selected.name if selected else "",
+        "event_json": event_json,
+        "templates": event_templates.templates(),
+        "template_id": template_id,
+        "max_events": services.MAX_TEST_EVENTS,
+    }
+
+
+def _blueprint_template(function: Function) -> str:
+    if function.blueprint:
+        blueprint = Blueprint.objects.filter(name=function.blueprint).first()
+        if blueprint:
+            return blueprint.test_event_template
+    return event_templates.DEFAULT_TEMPLATE
+
+
+def result_context(*, invocation: Invocation) -> dict:
+    response = invocation.response
+    try:
+        response = json.dumps(json.loads(response), indent=2)
+    except (TypeError, ValueError):
+        pass
+    return {
+        "function": invocation.function,
+        "invocation": invocation,
+        "response_pretty": response,
+        "log_output": invocation.log_tail.replace("\r", "\n"),
+    }

@@ -1,0 +1,54 @@
+"""How many invocations of a function are in flight, across every worker host.
+
+Each function has a Redis sorted set of its in-flight invocation ids, scored
+by the time the slot lapses (so a slot held by a worker that died frees
+itself). Taking a slot is one atomic script: past the limit, the invocation is
+throttled (TooManyRequestsException) instead of queued.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import redis
+from django.conf import settings
+
+_ACQUIRE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[1], 3600)
+return 1
+"""
+
+_client: redis.Redis | None = None
+_lock = threading.Lock()
+
+
+def _redis() -> redis.Redis:
+    global _client
+    with _lock:
+        if _client is None:
+            _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+        return _client
+
+
+def _key(function_uid: str) -> str:
+    return f"labda:inflight:{function_uid}"
+
+
+def acquire(function_uid: str, invocation_id: str, *, limit: int, hold_seconds: float) -> bool:
+    """Take one of the function's `limit` slots; False means throttle."""
+    if limit <= 0:
+        return False
+    now = time.time()
+    return bool(_redis().eval(_ACQUIRE, 1, _key(function_uid), now, limit, now + hold_seconds, invocation_id))
+
+
+def release(function_uid: str, invocation_id: str) -> None:
+    _redis().zrem(_key(function_uid), invocation_id)
+
+
+def in_flight(function_uid: str) -> int:
+    return int(_redis().zcount(_key(function_uid), time.time(), "+inf"))

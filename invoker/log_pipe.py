@@ -1,0 +1,100 @@
+"""The function's output, read from a named pipe the container writes to.
+
+A pipe keeps the output in order with the Runtime API: whatever the runtime
+wrote before it posted its response is already in the pipe when the response
+arrives, so ``take()`` after the response gets every line. The pipe reaching
+end-of-file means the runtime process is gone (exited, crashed, OOM-killed).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+from collections.abc import Callable
+
+LogLine = tuple[float, str]  # (unix time read, text)
+
+
+class LogPipe:
+    def __init__(self, path: str, max_bytes: int, on_eof: Callable[[], None]) -> None:
+        os.mkfifo(path, 0o600)
+        # The sandbox user writes it; only this worker reads it.
+        os.chmod(path, 0o622)
+        # Opened before the container starts, so the runtime's open() does not
+        # block. Linux reports no hang-up until a writer has come and gone.
+        self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self._max_bytes = max_bytes
+        self._on_eof = on_eof
+        self._lock = threading.Lock()
+        self._lines: list[LogLine] = []
+        self._partial = b""
+        self._bytes = 0
+        self._dropped = 0
+        self._eof = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _feed(self, chunk: bytes) -> None:
+        now = time.time()
+        data = self._partial + chunk
+        *complete, self._partial = data.split(b"\n")
+        for raw in complete:
+            self._append(now, raw)
+        # A line with no end in sight still counts against the cap.
+        if len(self._partial) > self._max_bytes:
+            self._append(now, self._partial)
+            self._partial = b""
+
+    def _append(self, now: float, raw: bytes) -> None:
+        if self._bytes + len(raw) > self._max_bytes:
+            self._dropped += len(raw)
+            return
+        self._bytes += len(raw) + 1
+        self._lines.append((now, raw.decode("utf-8", "replace")))
+
+    def _read_available(self) -> None:
+        while not self._eof:
+            try:
+                chunk = os.read(self._fd, 65536)
+            except BlockingIOError:
+                return
+            if not chunk:
+                self._eof = True
+                return
+            self._feed(chunk)
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN | select.POLLHUP)
+        while not self._closed:
+            if not poller.poll(250):
+                continue
+            with self._lock:
+                if self._closed:
+                    return
+                self._read_available()
+                eof = self._eof
+            if eof:
+                self._on_eof()
+                return
+
+    def take(self) -> tuple[list[LogLine], int]:
+        """Every line written so far, and how many bytes were dropped over the
+        cap; the next invocation starts counting afresh."""
+        with self._lock:
+            if not self._closed:
+                self._read_available()
+            if self._partial:
+                self._append(time.time(), self._partial)
+                self._partial = b""
+            lines, dropped = self._lines, self._dropped
+            self._lines, self._bytes, self._dropped = [], 0, 0
+            return lines, dropped
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            os.close(self._fd)

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Every runtime container starts here (PID 1 is docker-init, which reaps).
+# The Lambda Runtime API reaches the container as a Unix socket, because the
+# container has no network. A loopback relay gives runtimes that expect
+# host:port (AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001: curl, awslambdaric) the
+# same API. Whatever the runtime prints becomes the function's log: it goes to
+# the pipe the worker reads, in order with the Runtime API calls.
+socat -lf /dev/null TCP-LISTEN:9001,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/var/run/labda/runtime.sock &
+# Custom runtimes may call the API at once: wait (briefly) for the relay.
+i=0
+while [ $i -lt 200 ] && ! grep -q ':2329 ' /proc/net/tcp 2>/dev/null; do
+    i=$((i + 1)); sleep 0.005
+done
+exec "$@" >/var/run/labda/log 2>&1

@@ -1,0 +1,50 @@
+"""Running one recorded invocation: claim it, run it in the pool, store the outcome."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import F
+from django.utils import timezone
+
+from functions import services as function_services
+from functions.models import Invocation
+
+from . import concurrency
+from .environment import EnvironmentStartError
+from .pool import get_pool
+from .runtime_api import Invoke
+
+log = logging.getLogger(__name__)
+
+
+def invocation_execute(*, invocation_id: str) -> None:
+    """Safe to run twice: only the run that moves the row from pending to
+    running does any work."""
+    claimed = Invocation.objects.filter(pk=invocation_id, status=Invocation.Status.PENDING).update(
+        status=Invocation.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return
+    invocation = Invocation.objects.select_related("function").get(pk=invocation_id)
+    function = invocation.function
+    spec = function_services.function_spec(function, invocation.version)
+    request = Invoke(
+        request_id=str(invocation.pk),
+        payload=(invocation.payload or "{}").encode(),
+        timeout_s=float(function.timeout),
+        invoked_function_arn=spec.function_arn,
+    )
+    try:
+        outcome = get_pool().invoke(spec, request)
+    except EnvironmentStartError as exc:
+        log.warning("Invocation %s could not start: %s", invocation_id, exc)
+        function_services.invocation_fail(invocation_id=invocation_id, error_type="Labda.EnvironmentStartError", message=str(exc))
+        return
+    except Exception as exc:
+        log.exception("Invocation %s failed in the platform", invocation_id)
+        function_services.invocation_fail(invocation_id=invocation_id, error_type="ServiceException", message=f"Labda could not run the invocation: {exc}")
+        return
+    finally:
+        concurrency.release(str(function.uid), invocation_id)
+    function_services.invocation_finish(invocation_id=invocation_id, outcome=outcome)
