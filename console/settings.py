@@ -166,3 +166,6 @@ LABDA_UNRESERVED_CONCURRENCY = envint("LABDA_UNRESERVED_CONCURRENCY", 10)
 LABDA_PIDS_LIMIT = envint("LABDA_PIDS_LIMIT", 256)
 # Function output kept per invocation; the rest is dropped with a marker.
 LABDA_LOG_MAX_BYTES = envint("LABDA_LOG_MAX_BYTES", 256 * 1024)
+# The name this worker's containers are labelled with; a restarted worker
+# removes what an earlier run under the same name left behind.
+LABDA_WORKER_NAME = os.getenv("LABDA_WORKER_NAME", "") or __import__("socket").gethostname()

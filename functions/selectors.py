@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from . import event_templates, services
 from .models import Blueprint, Function, Invocation, TestEvent

@@ -11,7 +11,7 @@ import re
 import secrets
 import string
 import uuid
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -293,7 +293,7 @@ def invocation_finish(*, invocation_id: str, outcome) -> Invocation | None:
         if function.role and function.role.allows_logs and outcome.log_stream:
             stream, _ = LogStream.objects.get_or_create(function=function, name=outcome.log_stream)
             events = [
-                LogEvent(stream=stream, invocation=invocation, timestamp=datetime.fromtimestamp(ts, dt_timezone.utc), message=text)
+                LogEvent(stream=stream, invocation=invocation, timestamp=datetime.fromtimestamp(ts, UTC), message=text)
                 for ts, text in outcome.log_lines
             ]
             LogEvent.objects.bulk_create(events)
@@ -305,7 +305,7 @@ def invocation_finish(*, invocation_id: str, outcome) -> Invocation | None:
         invocation.function_error = "Unhandled" if outcome.function_error else ""
         invocation.error_type = outcome.error_type
         invocation.error_message = outcome.error_message
-        invocation.started_at = datetime.fromtimestamp(outcome.started_at, dt_timezone.utc) if outcome.started_at else None
+        invocation.started_at = datetime.fromtimestamp(outcome.started_at, UTC) if outcome.started_at else None
         invocation.finished_at = timezone.now()
         invocation.duration_ms = round(outcome.duration_ms, 2)
         invocation.billed_duration_ms = outcome.billed_duration_ms

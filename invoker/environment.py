@@ -13,7 +13,7 @@ import queue
 import shutil
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docker.errors
@@ -48,7 +48,7 @@ class ExecutionEnvironment:
         self.spec = spec
         self.worker = worker
         self.id = uuid.uuid4().hex
-        self.log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{spec.version}]{self.id}"
+        self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{spec.version}]{self.id}"
         self.dir = Path(settings.LABDA_RUN_DIR) / self.id
         self.channel = RuntimeChannel()
         self.container_id: str | None = None
@@ -258,7 +258,7 @@ class ExecutionEnvironment:
             )
         )
         if outcome.status == "timed_out":
-            stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             log.append((now, f"{stamp} {rid} Task timed out after {request.timeout_s:.2f} seconds"))
         elif platform_failure:
             log.append((now, outcome.error_message))

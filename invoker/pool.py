@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import socket
 import threading
 import time
 from collections import defaultdict
@@ -36,7 +35,7 @@ __all__ = ["EnvironmentStartError", "WarmPool", "get_pool"]
 
 
 def worker_name() -> str:
-    return getattr(settings, "LABDA_WORKER_NAME", None) or socket.gethostname()
+    return settings.LABDA_WORKER_NAME
 
 
 class WarmPool:

@@ -1,0 +1,19 @@
+# Labda: the two commands of the README, and a few for development.
+.PHONY: up test bench lint setup
+
+up:            ## set up everything, then run Labda on http://127.0.0.1:8000
+	scripts/up.sh
+
+test:          ## set up everything, then run the whole test suite
+	scripts/setup.sh --test
+	scripts/test.sh
+
+bench:         ## measure invoke latency and cold starts against plain docker run
+	scripts/setup.sh
+	.venv/bin/python bench/invoke_latency.py
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+setup:
+	scripts/setup.sh

@@ -1,0 +1,67 @@
+"""Fixtures shared by every test: users, and the real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user(username="student1", password="pw-student1")
+
+
+@pytest.fixture
+def stranger(django_user_model):
+    return django_user_model.objects.create_user(username="student2", password="pw-student2")
+
+
+@pytest.fixture
+def instructor(django_user_model):
+    return django_user_model.objects.create_user(username="teacher", password="pw-teacher", is_staff=True)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test database, real Redis and the
+    real Docker engine, for the whole session."""
+    from django.conf import settings
+
+    from console.celery import app
+
+    redis_client = __import__("redis").Redis.from_url(settings.REDIS_URL)
+    redis_client.flushdb()
+    env = dict(os.environ)
+    env["LABDA_SQLITE_PATH"] = str(settings.DATABASES["default"]["NAME"])
+    output = Path(os.getenv("LABDA_TEST_OUTPUT", ROOT / "test-output"))
+    output.mkdir(parents=True, exist_ok=True)
+    log = open(output / "celery-worker.log", "w")  # noqa: SIM115 - open for the whole session
+    name = f"{settings.LABDA_WORKER_NAME}@localhost"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "console", "worker", "-P", "threads", "-c", "8", "-l", "info",
+         "-n", name, "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"The Celery worker exited: see {output / 'celery-worker.log'}")
+        if app.control.ping(destination=[name], timeout=0.5):
+            break
+    else:
+        proc.kill()
+        raise RuntimeError("The Celery worker did not start within 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
