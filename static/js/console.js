@@ -90,10 +90,12 @@
     });
   }
 
-  // A successful deploy makes the editor's files the saved ones.
-  document.addEventListener("htmx:afterSwap", function (e) {
+  // A successful deploy makes the editor's files the saved ones. (After
+  // settling: htmx restores swapped elements' attributes while it settles.)
+  document.addEventListener("htmx:afterSettle", function (e) {
     var status = document.getElementById("deploy-status");
-    if (status && status.dataset.deployed === "1" && e.detail.target.id === "deploy-status") {
+    if (status && status.dataset.deployed === "1") {
+      status.dataset.deployed = "";
       labdaCode.saved = Object.assign({}, labdaCode.files);
       renderTree();
     }

@@ -1,0 +1,178 @@
+"""The console's views: access, htmx partials, and bad input."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from functions import services
+from functions.models import Function, Invocation, TestEvent
+
+pytestmark = pytest.mark.django_db
+
+CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1\n"}
+
+
+@pytest.fixture
+def function(owner):
+    return services.function_create(owner=owner, name="HelloWorld", runtime="python3.11", files=CODE)
+
+
+@pytest.fixture
+def saved_event(function, owner):
+    return TestEvent.objects.create(function=function, owner=owner, name="HelloWorldTestEvent", payload="{}")
+
+
+@pytest.fixture
+def invocation(function):
+    return Invocation.objects.create(function=function, status=Invocation.Status.SUCCEEDED, response="1")
+
+
+def urls_with_ids(function, saved_event, invocation) -> list[tuple[str, str]]:
+    """Every URL that names an object, with the method it answers to."""
+    pk = function.pk
+    return [
+        ("get", reverse("functions:detail", args=[pk])),
+        ("get", reverse("functions:detail", args=[pk]) + "?tab=test"),
+        ("post", reverse("functions:deploy", args=[pk])),
+        ("post", reverse("functions:delete", args=[pk])),
+        ("post", reverse("functions:test", args=[pk])),
+        ("get", reverse("functions:event-template", args=[pk])),
+        ("post", reverse("functions:event-save", args=[pk])),
+        ("post", reverse("functions:event-delete", args=[pk, saved_event.pk])),
+        ("get", reverse("functions:invocation-result", args=[pk, invocation.pk])),
+    ]
+
+
+def test_it_answers_404_to_another_users_ids_and_changes_nothing(client, stranger, function, saved_event, invocation):
+    client.force_login(stranger)
+    for method, url in urls_with_ids(function, saved_event, invocation):
+        response = getattr(client, method)(url, {"event_json": "{}", "files": json.dumps(CODE)})
+        assert response.status_code == 404, url
+    assert Function.objects.filter(pk=function.pk).exists()
+    assert TestEvent.objects.filter(pk=saved_event.pk).exists()
+    assert Invocation.objects.filter(function=function).count() == 1
+
+
+def test_every_page_requires_sign_in(client, function, saved_event, invocation):
+    urls = [("get", reverse("functions:list")), ("get", reverse("functions:create"))]
+    for method, url in urls + urls_with_ids(function, saved_event, invocation):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/"), url
+
+
+def test_mutating_views_refuse_get(client, owner, function, saved_event):
+    client.force_login(owner)
+    for name, args in [("deploy", [function.pk]), ("delete", [function.pk]), ("test", [function.pk]),
+                       ("event-save", [function.pk]), ("event-delete", [function.pk, saved_event.pk])]:
+        assert client.get(reverse(f"functions:{name}", args=args)).status_code == 405
+
+
+def test_the_list_shows_only_the_users_functions(client, owner, stranger, function):
+    services.function_create(owner=stranger, name="TheirFunction", runtime="python3.11", files=CODE)
+    client.force_login(owner)
+    page = client.get(reverse("functions:list")).content.decode()
+    assert "HelloWorld" in page and "TheirFunction" not in page
+    for column in ("Function name", "Description", "Runtime", "Code size", "Memory (MB)", "Timeout", "Last modified"):
+        assert column in page
+
+
+def test_staff_see_every_function(client, instructor, function):
+    client.force_login(instructor)
+    assert "HelloWorld" in client.get(reverse("functions:list")).content.decode()
+    assert client.get(reverse("functions:detail", args=[function.pk])).status_code == 200
+
+
+def test_the_list_filter_returns_the_table_partial_to_htmx(client, owner, function):
+    client.force_login(owner)
+    response = client.get(reverse("functions:list"), {"q": "hello"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "<html" not in body and "HelloWorld" in body
+    assert "No matches" in client.get(reverse("functions:list"), {"q": "zzz"}, headers={"HX-Request": "true"}).content.decode()
+
+
+def test_an_empty_list_says_what_to_do(client, owner):
+    client.force_login(owner)
+    assert "Create function" in client.get(reverse("functions:list")).content.decode()
+
+
+def test_create_refuses_a_bad_name_and_keeps_nothing(client, owner):
+    client.force_login(owner)
+    response = client.post(reverse("functions:create"), {"option": "author", "name": "bad name!", "runtime": "python3.11"})
+    assert response.status_code == 400
+    assert services.ERR_NAME in response.content.decode()
+    assert not Function.objects.exists()
+
+
+def test_create_from_a_blueprint_makes_a_basic_role(client, owner):
+    from django.core.management import call_command
+
+    call_command("load_blueprints")
+    client.force_login(owner)
+    response = client.post(reverse("functions:create"), {"option": "blueprint", "blueprint": "hello-world-python", "name": "HelloWorld", "role_choice": "new"})
+    function = Function.objects.get(name="HelloWorld")
+    assert response.status_code == 302
+    assert function.role.name.startswith("HelloWorld-role-") and function.role.allows_logs
+    assert "print(\"value1 = \" + event['key1'])" in services.function_files(function)["lambda_function.py"]
+
+
+def test_blueprint_search_finds_both_hello_worlds(client, owner):
+    from django.core.management import call_command
+
+    call_command("load_blueprints")
+    client.force_login(owner)
+    body = client.get(reverse("functions:create"), {"option": "blueprint", "blueprint_q": "hello-world"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'value="hello-world-python"' in body and 'value="hello-world"' in body
+    assert "s3-object-handler-python" not in body
+
+
+def test_a_failed_deploy_keeps_the_old_code(client, owner, function):
+    client.force_login(owner)
+    before = (function.code_sha256, function.revision_id)
+    response = client.post(reverse("functions:deploy", args=[function.pk]), {"files": json.dumps({"../escape.py": "x"})})
+    assert response.status_code == 400
+    assert "previous code is still live" in response.content.decode()
+    function.refresh_from_db()
+    assert (function.code_sha256, function.revision_id) == before
+
+
+def test_deploy_saves_a_new_revision(client, owner, function):
+    client.force_login(owner)
+    before = function.revision_id
+    files = {"lambda_function.py": "def lambda_handler(e, c):\n    return 2\n"}
+    response = client.post(reverse("functions:deploy", args=[function.pk]), {"files": json.dumps(files)})
+    assert "Successfully updated the function HelloWorld." in response.content.decode()
+    function.refresh_from_db()
+    assert function.revision_id != before
+    assert services.function_files(function) == files
+
+
+def test_saving_invalid_json_says_where(client, owner, function):
+    client.force_login(owner)
+    response = client.post(reverse("functions:event-save", args=[function.pk]), {"event_name": "Broken", "event_json": '{"key1": }'})
+    assert response.status_code == 400
+    assert "Expecting value at line 1, column 10" in response.content.decode()
+    assert not TestEvent.objects.exists()
+
+
+def test_at_most_ten_saved_events(client, owner, function):
+    client.force_login(owner)
+    for n in range(10):
+        services.event_save(function=function, owner=owner, name=f"event{n}", payload="{}")
+    response = client.post(reverse("functions:event-save", args=[function.pk]), {"event_name": "eleventh", "event_json": "{}"})
+    assert response.status_code == 400 and services.ERR_TOO_MANY_EVENTS in response.content.decode()
+    assert TestEvent.objects.count() == 10
+
+
+def test_saved_events_are_private_to_their_user(client, owner, instructor, function, saved_event):
+    client.force_login(instructor)
+    body = client.get(reverse("functions:detail", args=[function.pk]) + "?tab=test").content.decode()
+    assert "HelloWorldTestEvent" not in body
+
+
+def test_an_unknown_invocation_is_404(client, owner, function):
+    client.force_login(owner)
+    assert client.get(reverse("functions:invocation-result", args=[function.pk, uuid.uuid4()])).status_code == 404
