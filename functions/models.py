@@ -81,6 +81,9 @@ class Function(models.Model):
     # Changes with every change of code or configuration (Lambda's RevisionId).
     revision_id = models.UUIDField(default=uuid.uuid4)
     blueprint = models.CharField(max_length=64, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    # Retention of the log group /aws/lambda/NAME; None keeps events forever.
+    log_retention_days = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_modified = models.DateTimeField(default=timezone.now)
 
@@ -154,7 +157,9 @@ class Invocation(models.Model):
     # The id is Lambda's request id.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="invocations")
+    # The version that ran ("$LATEST", "1", ...) and the alias it was invoked by.
     version = models.CharField(max_length=16, default="$LATEST")
+    alias = models.CharField(max_length=128, blank=True)
     invocation_type = models.CharField(max_length=16, choices=Type.choices, default=Type.REQUEST_RESPONSE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     payload = models.TextField(blank=True)
@@ -172,6 +177,8 @@ class Invocation(models.Model):
     max_memory_used_mb = models.PositiveIntegerField(null=True, blank=True)
     init_duration_ms = models.FloatField(null=True, blank=True)
     cold_start = models.BooleanField(null=True)
+    # Invocations of the function in flight when this one started (measured).
+    concurrent_executions = models.PositiveIntegerField(null=True, blank=True)
     log_stream = models.ForeignKey(LogStream, null=True, blank=True, on_delete=models.SET_NULL)
     # The end of this invocation's log, START to REPORT (Lambda's LogResult:
     # the console shows it whether or not the role may write CloudWatch logs).
@@ -220,3 +227,87 @@ class Blueprint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FunctionVersion(models.Model):
+    """A published version: an immutable copy of the code and configuration."""
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    description = models.CharField(max_length=256, blank=True)
+    runtime = models.CharField(max_length=32, choices=Runtime.choices)
+    handler = models.CharField(max_length=128)
+    memory_size = models.PositiveIntegerField()
+    timeout = models.PositiveIntegerField()
+    ephemeral_storage = models.PositiveIntegerField()
+    environment = models.JSONField(default=dict, blank=True)
+    code_zip = models.BinaryField()
+    code_sha256 = models.CharField(max_length=64)
+    code_size = models.PositiveIntegerField(default=0)
+    # The $LATEST revision it was published from (no new version if unchanged).
+    source_revision_id = models.UUIDField()
+    revision_id = models.UUIDField(default=uuid.uuid4)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["function", "number"], name="unique_version_number")]
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.function.name}:{self.number}"
+
+
+class Alias(models.Model):
+    """A name for a version, optionally sending a share of traffic to a second one."""
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=128)
+    description = models.CharField(max_length=256, blank=True)
+    version = models.CharField(max_length=16)  # "$LATEST" or a version number
+    additional_version = models.CharField(max_length=16, blank=True)
+    additional_weight = models.FloatField(default=0.0)  # 0..1, share of the additional version
+    revision_id = models.UUIDField(default=uuid.uuid4)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["function", "name"], name="unique_alias_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.function.name}:{self.name}"
+
+
+class MetricMinute(models.Model):
+    """Per-minute rollup of one function's invocations, written when each
+    invocation ends, so the Monitor tab never scans invocations.
+
+    ``qualifier`` is the version that ran ("$LATEST", "1", ...); invocations
+    through an alias also count in a row with qualifier "alias:NAME".
+    """
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="metric_minutes")
+    qualifier = models.CharField(max_length=140)
+    minute = models.DateTimeField()
+    invocations = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    throttles = models.PositiveIntegerField(default=0)
+    duration_count = models.PositiveIntegerField(default=0)
+    duration_sum = models.FloatField(default=0.0)
+    duration_min = models.FloatField(null=True)
+    duration_max = models.FloatField(null=True)
+    billed_ms_sum = models.BigIntegerField(default=0)
+    gb_seconds = models.FloatField(default=0.0)
+    cold_starts = models.PositiveIntegerField(default=0)
+    init_duration_sum = models.FloatField(default=0.0)
+    init_duration_max = models.FloatField(null=True)
+    max_memory_used_mb = models.PositiveIntegerField(null=True)
+    memory_size_mb = models.PositiveIntegerField(null=True)
+    concurrent_max = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["function", "qualifier", "minute"], name="unique_metric_minute")]
+        indexes = [models.Index(fields=["function", "minute"], name="metric_fn_minute")]
+        ordering = ["minute"]
+
+    def __str__(self) -> str:
+        return f"{self.function_id}:{self.qualifier}@{self.minute:%Y-%m-%d %H:%M}"
