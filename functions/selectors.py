@@ -128,3 +128,23 @@ def result_context(*, invocation: Invocation) -> dict:
         "response_pretty": response,
         "log_output": invocation.log_tail.replace("\r", "\n"),
     }
+
+
+def _code_tab(*, function: Function, request) -> dict:
+    # The Code tab also has the test event and the result, so code, event,
+    # result and logs are on one screen.
+    context = code_context(function=function)
+    context.update(test_context(function=function, user=request.user, event_name=request.GET.get("event", "")))
+    return context
+
+
+def _test_tab(*, function: Function, request) -> dict:
+    return test_context(function=function, user=request.user, event_name=request.GET.get("event", ""))
+
+
+# The function page's tabs, in order: id -> (label, context builder). Each
+# renders templates/functions/_<id>_tab.html.
+TABS: dict[str, tuple[str, object]] = {
+    "code": ("Code", _code_tab),
+    "test": ("Test", _test_tab),
+}

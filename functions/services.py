@@ -20,7 +20,7 @@ from django.utils import timezone
 from invoker import concurrency
 from invoker.images import RUNTIMES
 
-from . import code_package
+from . import code_package, metrics
 from .models import BASIC_EXECUTION_POLICY, ExecutionRole, Function, Invocation, LogEvent, LogStream, TestEvent
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -247,6 +247,7 @@ def invocation_create(
         )
         invocation.finished_at = timezone.now()
         invocation.save()
+        metrics.record_invocation(invocation)
         return invocation
     from invoker.tasks import invocation_run as invocation_run_task
 
@@ -316,19 +317,23 @@ def invocation_finish(*, invocation_id: str, outcome) -> Invocation | None:
         invocation.log_stream = stream
         invocation.log_tail = _log_tail(outcome.log_lines)
         invocation.save()
+        metrics.record_invocation(invocation)
     return invocation
 
 
 def invocation_fail(*, invocation_id: str, error_type: str, message: str) -> None:
     """End an invocation the platform could not run (never left "running")."""
-    Invocation.objects.filter(pk=invocation_id, status__in=[Invocation.Status.PENDING, Invocation.Status.RUNNING]).update(
-        status=Invocation.Status.FAILED,
-        function_error="Unhandled",
-        error_type=error_type,
-        error_message=message,
-        response=json.dumps({"errorType": error_type, "errorMessage": message}),
-        finished_at=timezone.now(),
-    )
+    with transaction.atomic():
+        ended = Invocation.objects.filter(pk=invocation_id, status__in=[Invocation.Status.PENDING, Invocation.Status.RUNNING]).update(
+            status=Invocation.Status.FAILED,
+            function_error="Unhandled",
+            error_type=error_type,
+            error_message=message,
+            response=json.dumps({"errorType": error_type, "errorMessage": message}),
+            finished_at=timezone.now(),
+        )
+        if ended:
+            metrics.record_invocation(Invocation.objects.get(pk=invocation_id))
 
 
 def invocations_sweep_stale(*, now: datetime | None = None) -> int:

@@ -100,10 +100,10 @@ def function_create(request: HttpRequest) -> HttpResponse:
 def function_detail(request: HttpRequest, pk: int) -> HttpResponse:
     function = _get_function_for_user(request, pk)
     tab = request.GET.get("tab", "code")
-    if tab not in ("code", "test"):
+    if tab not in selectors.TABS:
         tab = "code"
-    context = {"function": function, "tab": tab, **selectors.code_context(function=function)}
-    context.update(selectors.test_context(function=function, user=request.user, event_name=request.GET.get("event", "")))
+    context = {"function": function, "tab": tab, "tabs": selectors.TABS}
+    context.update(selectors.TABS[tab][1](function=function, request=request))
     if request.htmx:
         return render(request, f"functions/_{tab}_tab.html", context)
     return render(request, "functions/function_detail.html", context)

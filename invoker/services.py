@@ -28,6 +28,8 @@ def invocation_execute(*, invocation_id: str) -> None:
         return
     invocation = Invocation.objects.select_related("function").get(pk=invocation_id)
     function = invocation.function
+    invocation.concurrent_executions = concurrency.in_flight(str(function.uid))
+    invocation.save(update_fields=["concurrent_executions"])
     spec = function_services.function_spec(function, invocation.version)
     request = Invoke(
         request_id=str(invocation.pk),
