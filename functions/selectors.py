@@ -97,7 +97,10 @@ def test_context(*, function: Function, user, event_name: str = "", template_id:
         if template_id not in {t["id"] for t in event_templates.templates()}:
             template_id = _blueprint_template(function)
         event_json = event_templates.template_json(template_id)
+    from .versions import qualifier_choices
+
     return {
+        "qualifiers": qualifier_choices(function),
         "saved_events": saved,
         "selected_event": selected,
         "event_name": selected.name if selected else "",
@@ -142,9 +145,53 @@ def _test_tab(*, function: Function, request) -> dict:
     return test_context(function=function, user=request.user, event_name=request.GET.get("event", ""))
 
 
+def configuration_context(*, function: Function, request) -> dict:
+    from invoker.images import RUNTIMES
+
+    from .models import ExecutionRole
+
+    role = function.role
+    return {
+        "runtimes": RUNTIMES,
+        "env_items": sorted((function.environment or {}).items()),
+        "tag_items": sorted((function.tags or {}).items()),
+        "roles": ExecutionRole.objects.filter(owner=function.owner),
+        "policies_json": json.dumps(role.policies, indent=2) if role else "[]",
+        "timeout_min": function.timeout // 60,
+        "timeout_sec": function.timeout % 60,
+        "unreserved_limit": _unreserved_limit(),
+    }
+
+
+def _unreserved_limit() -> int:
+    from django.conf import settings
+
+    return settings.LABDA_UNRESERVED_CONCURRENCY
+
+
+def versions_context(*, function: Function, request) -> dict:
+    aliases_by_version: dict[str, list[str]] = {}
+    for alias in function.aliases.all():
+        aliases_by_version.setdefault(alias.version, []).append(alias.name)
+    rows = [(v, aliases_by_version.get(str(v.number), [])) for v in function.versions.defer("code_zip")]
+    return {"version_rows": rows, "latest_aliases": aliases_by_version.get("$LATEST", [])}
+
+
+def aliases_context(*, function: Function, request) -> dict:
+    from .versions import LATEST
+
+    return {
+        "aliases": list(function.aliases.all()),
+        "version_choices": [LATEST, *(str(n) for n in function.versions.values_list("number", flat=True))],
+    }
+
+
 # The function page's tabs, in order: id -> (label, context builder). Each
 # renders templates/functions/_<id>_tab.html.
 TABS: dict[str, tuple[str, object]] = {
     "code": ("Code", _code_tab),
     "test": ("Test", _test_tab),
+    "configuration": ("Configuration", configuration_context),
+    "aliases": ("Aliases", aliases_context),
+    "versions": ("Versions", versions_context),
 }

@@ -151,27 +151,35 @@ def function_files(function: Function) -> dict[str, str | None]:
 
 
 def function_spec(function: Function, version: str = "$LATEST"):
-    """What the worker needs to run this function (see invoker.spec)."""
+    """What the worker needs to run this function's $LATEST or a published
+    version (see invoker.spec). The code itself is loaded only on a cold start."""
+    import base64
+
     from invoker.spec import FunctionSpec
 
-    function_id = function.pk
-    code_hex = code_package.sha256_hex(bytes(function.code_zip)) if function.code_zip else ""
+    from .models import FunctionVersion
+
+    source: Function | FunctionVersion = function
+    model, source_pk = Function, function.pk
+    if version != "$LATEST":
+        source = FunctionVersion.objects.defer("code_zip").get(function=function, number=int(version))
+        model, source_pk = FunctionVersion, source.pk
 
     def load_code() -> bytes:
-        return bytes(Function.objects.values_list("code_zip", flat=True).get(pk=function_id))
+        return bytes(model.objects.values_list("code_zip", flat=True).get(pk=source_pk))
 
     return FunctionSpec(
         function_uid=str(function.uid),
-        revision_id=str(function.revision_id),
+        revision_id=str(source.revision_id),
         name=function.name,
         version=version,
-        runtime=function.runtime,
-        handler=function.handler,
-        memory_size=function.memory_size,
-        timeout=function.timeout,
-        ephemeral_storage=function.ephemeral_storage,
-        environment={str(k): str(v) for k, v in (function.environment or {}).items()},
-        code_sha256_hex=code_hex,
+        runtime=source.runtime,
+        handler=source.handler,
+        memory_size=source.memory_size,
+        timeout=source.timeout,
+        ephemeral_storage=source.ephemeral_storage,
+        environment={str(k): str(v) for k, v in (source.environment or {}).items()},
+        code_sha256_hex=base64.b64decode(source.code_sha256).hex(),
         load_code=load_code,
         owner_id=function.owner_id,
         region=settings.LABDA_REGION,
@@ -218,20 +226,26 @@ def event_delete(*, event: TestEvent) -> None:
 
 
 def invocation_create(
-    *, function: Function, payload: str, invocation_type: str = Invocation.Type.REQUEST_RESPONSE, version: str = "$LATEST"
+    *, function: Function, payload: str, invocation_type: str = Invocation.Type.REQUEST_RESPONSE, qualifier: str = "$LATEST"
 ) -> Invocation:
     """Record an invocation and queue it, or record it as throttled when the
-    function is at its concurrency limit."""
+    function is at its concurrency limit. The qualifier is $LATEST, a version
+    number or an alias."""
+    from .versions import resolve_qualifier
+
     parse_event_json(payload or "{}")
+    version, alias = resolve_qualifier(function, qualifier)
     limit_bytes = MAX_SYNC_PAYLOAD if invocation_type == Invocation.Type.REQUEST_RESPONSE else MAX_ASYNC_PAYLOAD
     if len(payload.encode()) > limit_bytes:
         raise ServiceError(ERR_PAYLOAD_SIZE.format(size=len(payload.encode()), limit=limit_bytes))
+    memory_size = function.memory_size if version == "$LATEST" else function.versions.get(number=int(version)).memory_size
     invocation = Invocation(
         function=function,
         version=version,
+        alias=alias,
         invocation_type=invocation_type,
         payload=payload,
-        memory_size=function.memory_size,
+        memory_size=memory_size,
     )
     limit = function.reserved_concurrency
     if limit is None:

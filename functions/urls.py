@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_config
 
 app_name = "functions"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("<int:pk>/events/save/", views.event_save, name="event-save"),
     path("<int:pk>/events/<int:event_pk>/delete/", views.event_delete, name="event-delete"),
     path("<int:pk>/invocations/<uuid:invocation_id>/", views.invocation_result, name="invocation-result"),
+    path("<int:pk>/code/upload/", views.function_upload_zip, name="upload-zip"),
+    path("<int:pk>/code/download/", views.function_download_zip, name="download-zip"),
+    path("delete/", views.functions_delete, name="delete-many"),
+    # Configuration, versions and aliases
+    path("<int:pk>/configuration/<slug:name>/", views_config.configuration_save, name="configuration-save"),
+    path("<int:pk>/versions/publish/", views_config.version_publish, name="version-publish"),
+    path("<int:pk>/aliases/save/", views_config.alias_save, name="alias-save"),
+    path("<int:pk>/aliases/<int:alias_pk>/delete/", views_config.alias_delete, name="alias-delete"),
 ]

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HTMX_STOP_POLLING
 
@@ -194,7 +195,9 @@ def function_test(request: HttpRequest, pk: int) -> HttpResponse:
     payload = request.POST.get("event_json", "") or "{}"
     invocation_type = Invocation.Type.EVENT if request.POST.get("invocation_type") == "Event" else Invocation.Type.REQUEST_RESPONSE
     try:
-        invocation = services.invocation_create(function=function, payload=payload, invocation_type=invocation_type)
+        invocation = services.invocation_create(
+            function=function, payload=payload, invocation_type=invocation_type, qualifier=request.POST.get("qualifier", "$LATEST")
+        )
     except services.ServiceError as exc:
         return render(request, "functions/_execution_result.html", {"function": function, "error": str(exc)}, status=400)
     if invocation_type == Invocation.Type.REQUEST_RESPONSE:
@@ -215,3 +218,43 @@ def invocation_result(request: HttpRequest, pk: int, invocation_id: str) -> Http
     if invocation.is_finished and request.htmx:
         response.status_code = HTMX_STOP_POLLING
     return response
+
+
+@login_required
+@require_POST
+def function_upload_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload from .zip file: replaces the code; a bad archive changes nothing."""
+    function = _get_function_for_user(request, pk)
+    upload = request.FILES.get("zip_file")
+    try:
+        if upload is None:
+            raise services.ServiceError("Choose a .zip file to upload.")
+        services.function_update_code(function=function, zip_bytes=upload.read())
+        messages.success(request, f"Successfully updated the function {function.name}.")
+    except services.ServiceError as exc:
+        messages.error(request, f"The .zip file was not deployed; the previous code is still live. {exc}")
+    return redirect(reverse("functions:detail", args=[function.pk]) + "?tab=code")
+
+
+@login_required
+@require_GET
+def function_download_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    function = _get_function_for_user(request, pk)
+    response = HttpResponse(bytes(function.code_zip), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{function.name}.zip"'
+    return response
+
+
+@login_required
+@require_POST
+def functions_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the functions selected in the list (only the user's own)."""
+    names = []
+    for pk in request.POST.getlist("function"):
+        if pk.isdigit():
+            function = _get_function_for_user(request, int(pk))
+            names.append(function.name)
+            services.function_delete(function=function)
+    if names:
+        messages.success(request, f"Successfully deleted {', '.join(names)}.")
+    return redirect("functions:list")

@@ -26,7 +26,8 @@ def invocation_execute(*, invocation_id: str) -> None:
     )
     if claimed != 1:
         return
-    invocation = Invocation.objects.select_related("function").get(pk=invocation_id)
+    # The package itself is read only on a cold start (FunctionSpec.load_code).
+    invocation = Invocation.objects.select_related("function").defer("function__code_zip").get(pk=invocation_id)
     function = invocation.function
     invocation.concurrent_executions = concurrency.in_flight(str(function.uid))
     invocation.save(update_fields=["concurrent_executions"])
@@ -34,8 +35,8 @@ def invocation_execute(*, invocation_id: str) -> None:
     request = Invoke(
         request_id=str(invocation.pk),
         payload=(invocation.payload or "{}").encode(),
-        timeout_s=float(function.timeout),
-        invoked_function_arn=spec.function_arn,
+        timeout_s=float(spec.timeout),
+        invoked_function_arn=spec.function_arn + (f":{invocation.alias or invocation.version}" if invocation.alias or invocation.version != "$LATEST" else ""),
     )
     try:
         outcome = get_pool().invoke(spec, request)
