@@ -292,3 +292,55 @@ def _blueprint(name: str):
 
     call_command("load_blueprints")
     return Blueprint.objects.get(name=name)
+
+
+def test_configuration_changes_reach_the_next_invocation(owner):
+    from functions import configuration
+
+    code = "import os\ndef lambda_handler(event, context):\n    return [os.environ.get('COLOR'), context.memory_limit_in_mb]\n"
+    function = make_function(owner, code=code)
+    assert response(invoke(function)) == [None, "128"]
+    configuration.function_update_environment(function=function, keys=["COLOR"], values=["blue"])
+    configuration.function_update_general(function=function, description="", memory_size=256, timeout=3, ephemeral_storage=512)
+    changed = invoke(function)
+    assert response(changed) == ["blue", "256"] and changed.cold_start is True
+    assert wait_until(lambda: len(containers_of(function)) == 1)
+    container = containers_of(function)[0]
+    assert container.attrs["HostConfig"]["Memory"] == 256 * 1024 * 1024
+    assert container.attrs["HostConfig"]["CpuShares"] == 148
+
+
+def test_versions_and_aliases_run_their_own_code(owner):
+    from functions import versions
+
+    function = make_function(owner, name="Versioned", code="def lambda_handler(event, context):\n    return ['v1', context.invoked_function_arn]\n")
+    versions.version_publish(function=function)
+    services.function_update_code(function=function, files={"lambda_function.py": "def lambda_handler(event, context):\n    return ['latest', context.invoked_function_arn]\n"})
+    versions.alias_create(function=function, name="prod", version="1")
+    via_alias = _invoke_qualified(function, "prod")
+    assert response(via_alias) == ["v1", "arn:aws:lambda:us-east-1:123456789012:function:Versioned:prod"]
+    assert via_alias.version == "1" and via_alias.alias == "prod"
+    assert "[1]" in via_alias.log_stream.name and f"START RequestId: {via_alias.pk} Version: 1" in via_alias.log_tail
+    assert response(invoke(function))[0] == "latest"
+
+
+def test_a_role_without_log_permission_keeps_no_log_stream(owner):
+    from functions import configuration
+
+    function = make_function(owner, code="def lambda_handler(event, context):\n    print('hidden')\n    return 1\n")
+    configuration.role_update_policies(role=function.role, policies_json='[{"name": "Nothing", "document": {"Statement": []}}]')
+    invocation = invoke(function)
+    assert invocation.status == Invocation.Status.SUCCEEDED
+    assert invocation.log_stream is None and not LogEvent.objects.filter(invocation=invocation).exists()
+    # The console's execution result still shows the log tail, as Lambda's LogResult.
+    assert "hidden" in invocation.log_tail
+
+
+def _invoke_qualified(function, qualifier):
+    import time
+
+    invocation = services.invocation_create(function=function, payload="{}", qualifier=qualifier)
+    deadline = time.monotonic() + 60
+    while not invocation.is_finished and time.monotonic() < deadline:
+        invocation = services.invocation_wait(invocation=invocation, timeout=5)
+    return invocation
