@@ -101,6 +101,10 @@ def configuration_save(request: HttpRequest, pk: int, name: str) -> HttpResponse
         context["submitted"] = request.POST
         status = 400
     context.update(selectors.configuration_context(function=function, request=request))
+    if status == 400 and name in ("environment", "tags"):
+        # Keep what the user typed, so fixing one key loses nothing.
+        submitted = list(zip(request.POST.getlist("key"), request.POST.getlist("value"), strict=False))
+        context["env_items" if name == "environment" else "tag_items"] = submitted
     return render(request, f"functions/config/_{name}.html", context, status=status)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import docker.errors
 from django.conf import settings
 
-from . import report
+from . import live_tail, report
 from .code_cache import code_dir
 from .docker_client import client
 from .images import image_for
@@ -59,6 +59,10 @@ class ExecutionEnvironment:
         self._peak_file: Path | None = None
         self._peak_mb: int | None = None
         self._destroyed = False
+        # Live Tail: the request the pipe's lines belong to, and whether its
+        # START line has been published yet.
+        self._tail_request_id = ""
+        self._tail_started = False
 
     # --- lifecycle
 
@@ -68,7 +72,10 @@ class ExecutionEnvironment:
             self.dir.chmod(0o755)
             self._server = RuntimeAPIServer(str(self.dir / "runtime.sock"), self.channel)
             self._logs = LogPipe(
-                str(self.dir / "log"), settings.LABDA_LOG_MAX_BYTES, lambda: self.channel.outbox.put(Message("exited"))
+                str(self.dir / "log"),
+                settings.LABDA_LOG_MAX_BYTES,
+                lambda: self.channel.outbox.put(Message("exited")),
+                on_lines=self._tail,
             )
             create, host = container_create_args(
                 self.spec,
@@ -146,11 +153,22 @@ class ExecutionEnvironment:
             return False, f"Runtime exited with error: exit status {code}"
         return False, "Runtime exited without providing a reason"
 
+    # --- live tail
+
+    def _tail(self, lines: list[tuple[float, str]]) -> None:
+        live_tail.publish(self.spec.function_uid, self.log_stream, self._tail_request_id, lines)
+
+    def _tail_start(self, request: Invoke, at: float) -> None:
+        if not self._tail_started:
+            self._tail_started = True
+            self._tail([(at, report.start_line(request.request_id, self.spec.version))])
+
     # --- one invocation
 
     def invoke(self, request: Invoke, *, init_timeout: float) -> Outcome:
         cold = self.invocations == 0
         self.invocations += 1
+        self._tail_request_id, self._tail_started = request.request_id, False
         outcome = Outcome(request_id=request.request_id, status="succeeded", cold=cold, memory_size=self.spec.memory_size)
         outcome.log_stream = self.log_stream
         self.channel.inbox.put(request)
@@ -161,10 +179,12 @@ class ExecutionEnvironment:
             if cold:
                 init_ms = (message.at - self.started) * 1000
             ready_at = message.at
+            self._tail_start(request, request.started_wall or time.time())
             remaining = request.timeout_s - (time.monotonic() - message.at)
             message = self._wait_for(("response", "error", "too_large", "exited", "init_error"), remaining)
         end = time.monotonic()
-        duration_ms = ((message.at if message else end) - ready_at) * 1000
+        # Nothing ran (init failed or the runtime died first): no duration.
+        duration_ms = max(0.0, ((message.at if message else end) - ready_at) * 1000)
         outcome.started_at = request.started_wall or time.time()
         self._finish(outcome, request, message, min(duration_ms, request.timeout_s * 1000))
         outcome.init_duration_ms = init_ms if cold and init_ms is not None else None
@@ -265,6 +285,10 @@ class ExecutionEnvironment:
             log.append((now, outcome.error_type))
         outcome.log_lines = log
         outcome.log_truncated_bytes = dropped
+        # Live Tail already has START and the function's lines; add the rest.
+        self._tail_start(request, started)
+        self._tail(log[len(before) + 1 + len(during) :])
+        self._tail_request_id = ""
 
 
 def _error_body(message: str, error_type: str) -> bytes:
