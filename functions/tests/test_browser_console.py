@@ -149,3 +149,36 @@ def test_author_edit_configure_version_alias_and_delete(page, live_server, owner
     assert "Delete Greeter?" in dialogs[0]
     assert not Function.objects.filter(name="Greeter").exists()
     shot(page, "18-deleted")
+
+
+def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):  # noqa: F811
+    from functions import services
+
+    code = "import time\ndef lambda_handler(event, context):\n    print('working')\n    time.sleep(4)\n    return 'done'\n"
+    function = services.function_create(owner=owner, name="Slow", runtime="python3.11", files={"lambda_function.py": code})
+    function.timeout = 10
+    function.save()
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/functions/{function.pk}/?tab=test")
+    page.wait_for_selector("#event-editor .CodeMirror")
+    page.click("#test-button")
+    page.wait_for_selector("#execution-result.result-running")
+    assert "Executing function: running" in page.inner_text("#execution-result")
+    shot(page, "19-test-running")
+    page.wait_for_selector("#execution-result[data-status=succeeded]", timeout=30_000)
+    assert '"done"' in page.inner_text("#result-response")
+
+
+def test_an_asynchronous_test_is_queued_then_shows_its_result(page, live_server, owner):  # noqa: F811
+    from functions import services
+    from functions.models import Invocation
+
+    function = services.function_create(owner=owner, name="Async", runtime="python3.11",
+                                        files={"lambda_function.py": "def lambda_handler(event, context):\n    return event\n"})
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/functions/{function.pk}/?tab=test")
+    page.wait_for_selector("#event-editor .CodeMirror")
+    page.check("input[name=invocation_type][value=Event]")
+    page.click("#test-button")
+    page.wait_for_selector("#execution-result[data-status=succeeded]", timeout=30_000)
+    assert Invocation.objects.get(function=function).invocation_type == "Event"

@@ -176,3 +176,20 @@ def test_saved_events_are_private_to_their_user(client, owner, instructor, funct
 def test_an_unknown_invocation_is_404(client, owner, function):
     client.force_login(owner)
     assert client.get(reverse("functions:invocation-result", args=[function.pk, uuid.uuid4()])).status_code == 404
+
+
+def test_create_by_upload_refuses_an_escaping_archive(client, owner):
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../../etc/cron.d/evil", "* * * * * root sh")
+    client.force_login(owner)
+    response = client.post(reverse("functions:create"), {"option": "upload", "name": "Uploaded", "runtime": "python3.11",
+                                                          "zip_file": SimpleUploadedFile("evil.zip", buffer.getvalue())})
+    assert response.status_code == 400
+    assert "escapes the function folder: ../../etc/cron.d/evil" in response.content.decode()
+    assert not Function.objects.exists()
