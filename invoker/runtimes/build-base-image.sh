@@ -18,7 +18,7 @@ if [ -n "${LABDA_BASE_FROM:-}" ]; then
     exit 0
 fi
 
-cache=${LABDA_CACHE_DIR:-$HOME/.cache/labda}
+cache=${LABDA_CACHE_DIR:-${HOME:-/root}/.cache/labda}
 tarball=$cache/base-bookworm.tar
 mirror=${LABDA_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=$(tr '\n' ',' < "$here/base/packages.txt" | sed 's/,$//')
