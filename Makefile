@@ -8,9 +8,10 @@ test:          ## set up everything, then run the whole test suite
 	scripts/setup.sh --test
 	scripts/test.sh
 
-bench:         ## measure invoke latency and cold starts against plain docker run
+bench:         ## measure invoke latency and cold starts against plain docker run; the Monitor tab with 1M invocations
 	scripts/setup.sh
 	.venv/bin/python bench/invoke_latency.py
+	.venv/bin/python bench/monitor_render.py
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -146,6 +146,9 @@ CELERY_TASK_TIME_LIMIT = 1100
 CELERY_BEAT_SCHEDULE = {
     # Ends invocations whose worker died (https://crontab.guru/#*_*_*_*_*).
     "invocations-sweep-stale": {"task": "invoker.tasks.invocations_sweep_stale", "schedule": 60.0},
+    # Deletes log events older than their log group's retention, hourly
+    # (CloudWatch too removes expired events some time after they expire).
+    "logs-expire": {"task": "invoker.tasks.logs_expire", "schedule": 3600.0},
 }
 
 # --- Labda
@@ -166,6 +169,29 @@ LABDA_UNRESERVED_CONCURRENCY = envint("LABDA_UNRESERVED_CONCURRENCY", 10)
 LABDA_PIDS_LIMIT = envint("LABDA_PIDS_LIMIT", 256)
 # Function output kept per invocation; the rest is dropped with a marker.
 LABDA_LOG_MAX_BYTES = envint("LABDA_LOG_MAX_BYTES", 256 * 1024)
+# An asynchronous invocation that fails is retried twice, after 1 and 2
+# minutes, as Lambda does (seconds, comma-separated; empty: no retries).
+LABDA_ASYNC_RETRY_DELAYS = [int(s) for s in os.getenv("LABDA_ASYNC_RETRY_DELAYS", "60,120").split(",") if s.strip()]
 # The name this worker's containers are labelled with; a restarted worker
 # removes what an earlier run under the same name left behind.
 LABDA_WORKER_NAME = os.getenv("LABDA_WORKER_NAME", "") or __import__("socket").gethostname()
+
+# --- Monitor: AWS Lambda list prices (us-east-1, x86), in USD, for the cost
+# estimate. They are settings, so a school can follow AWS's price changes.
+
+
+def envdecimal(name: str, default: str):
+    from decimal import Decimal, InvalidOperation
+
+    value = os.getenv(name) or default
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
+LABDA_PRICE_PER_REQUEST = envdecimal("LABDA_PRICE_PER_REQUEST", "0.0000002")  # $0.20 per 1M requests
+LABDA_PRICE_PER_GB_SECOND = envdecimal("LABDA_PRICE_PER_GB_SECOND", "0.0000166667")
+# The monthly free tier: requests and GB-seconds that cost nothing.
+LABDA_FREE_TIER_REQUESTS = envint("LABDA_FREE_TIER_REQUESTS", 1_000_000)
+LABDA_FREE_TIER_GB_SECONDS = envint("LABDA_FREE_TIER_GB_SECONDS", 400_000)

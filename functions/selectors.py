@@ -186,11 +186,18 @@ def aliases_context(*, function: Function, request) -> dict:
     }
 
 
+def _monitor_tab(*, function: Function, request) -> dict:
+    from .monitoring import monitor_tab_context
+
+    return monitor_tab_context(function=function, params=request.GET)
+
+
 # The function page's tabs, in order: id -> (label, context builder). Each
 # renders templates/functions/_<id>_tab.html.
 TABS: dict[str, tuple[str, object]] = {
     "code": ("Code", _code_tab),
     "test": ("Test", _test_tab),
+    "monitor": ("Monitor", _monitor_tab),
     "configuration": ("Configuration", configuration_context),
     "aliases": ("Aliases", aliases_context),
     "versions": ("Versions", versions_context),

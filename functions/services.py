@@ -332,7 +332,23 @@ def invocation_finish(*, invocation_id: str, outcome) -> Invocation | None:
         invocation.log_tail = _log_tail(outcome.log_lines)
         invocation.save()
         metrics.record_invocation(invocation)
+        _retry_if_async(invocation)
     return invocation
+
+
+def _retry_if_async(invocation: Invocation) -> None:
+    """Lambda retries a failed asynchronous invocation twice (after 1, then
+    2 minutes), with the same request id; each attempt is logged and counted."""
+    delays = settings.LABDA_ASYNC_RETRY_DELAYS
+    failed = invocation.status in (Invocation.Status.FAILED, Invocation.Status.TIMED_OUT)
+    if invocation.invocation_type != Invocation.Type.EVENT or not failed or invocation.attempts > len(delays):
+        return
+    from invoker.tasks import invocation_run as invocation_run_task
+
+    delay = delays[invocation.attempts - 1]
+    Invocation.objects.filter(pk=invocation.pk).update(status=Invocation.Status.PENDING)
+    invocation.status = Invocation.Status.PENDING
+    transaction.on_commit(lambda: invocation_run_task.apply_async((str(invocation.pk),), countdown=delay))
 
 
 def invocation_fail(*, invocation_id: str, error_type: str, message: str) -> None:

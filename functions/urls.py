@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_config
+from . import views, views_config, views_monitor
 
 app_name = "functions"
 
@@ -23,4 +23,18 @@ urlpatterns = [
     path("<int:pk>/versions/publish/", views_config.version_publish, name="version-publish"),
     path("<int:pk>/aliases/save/", views_config.alias_save, name="alias-save"),
     path("<int:pk>/aliases/<int:alias_pk>/delete/", views_config.alias_delete, name="alias-delete"),
+    # Monitor and logs
+    path("<int:pk>/monitor/metrics/", views_monitor.monitor_metrics, name="monitor-metrics"),
+    path("<int:pk>/monitor/changes/", views_monitor.monitor_changes, name="monitor-changes"),
+    path("<int:pk>/monitor/compare/", views_monitor.invocation_compare, name="invocation-compare"),
+    path("<int:pk>/monitor/invocations/<uuid:invocation_id>/", views_monitor.invocation_detail, name="invocation-detail"),
+    path("<int:pk>/monitor/invocations/<uuid:invocation_id>/replay/", views_monitor.invocation_replay, name="invocation-replay"),
+    path("logs/", views_monitor.log_groups, name="log-groups"),
+    path("<int:pk>/logs/", views_monitor.log_group, name="log-group"),
+    path("<int:pk>/logs/retention/", views_monitor.log_retention, name="log-retention"),
+    path("<int:pk>/logs/events/", views_monitor.log_events, name="log-events"),
+    path("<int:pk>/logs/streams/<int:stream_pk>/", views_monitor.log_stream, name="log-stream"),
+    path("<int:pk>/logs/download/", views_monitor.log_download, name="log-download"),
+    path("<int:pk>/logs/tail/", views_monitor.log_tail, name="log-tail"),
+    path("<int:pk>/logs/tail/poll/", views_monitor.log_tail_poll, name="log-tail-poll"),
 ]

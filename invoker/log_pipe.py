@@ -4,6 +4,10 @@ A pipe keeps the output in order with the Runtime API: whatever the runtime
 wrote before it posted its response is already in the pipe when the response
 arrives, so ``take()`` after the response gets every line. The pipe reaching
 end-of-file means the runtime process is gone (exited, crashed, OOM-killed).
+
+``on_lines``, when given, also receives each batch of kept lines as it is read
+(one call per read chunk, not per line), for Live Tail while the invocation is
+still running. It must be cheap and must not raise.
 """
 
 from __future__ import annotations
@@ -18,7 +22,13 @@ LogLine = tuple[float, str]  # (unix time read, text)
 
 
 class LogPipe:
-    def __init__(self, path: str, max_bytes: int, on_eof: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        path: str,
+        max_bytes: int,
+        on_eof: Callable[[], None],
+        on_lines: Callable[[list[LogLine]], None] | None = None,
+    ) -> None:
         os.mkfifo(path, 0o600)
         # The sandbox user writes it; only this worker reads it.
         os.chmod(path, 0o622)
@@ -27,6 +37,7 @@ class LogPipe:
         self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         self._max_bytes = max_bytes
         self._on_eof = on_eof
+        self._on_lines = on_lines
         self._lock = threading.Lock()
         self._lines: list[LogLine] = []
         self._partial = b""
@@ -41,12 +52,14 @@ class LogPipe:
         now = time.time()
         data = self._partial + chunk
         *complete, self._partial = data.split(b"\n")
+        kept = len(self._lines)
         for raw in complete:
             self._append(now, raw)
         # A line with no end in sight still counts against the cap.
         if len(self._partial) > self._max_bytes:
             self._append(now, self._partial)
             self._partial = b""
+        self._publish(kept)
 
     def _append(self, now: float, raw: bytes) -> None:
         if self._bytes + len(raw) > self._max_bytes:
@@ -54,6 +67,11 @@ class LogPipe:
             return
         self._bytes += len(raw) + 1
         self._lines.append((now, raw.decode("utf-8", "replace")))
+
+    def _publish(self, since: int) -> None:
+        # Only kept lines: a flood over the cap is not published either.
+        if self._on_lines is not None and len(self._lines) > since:
+            self._on_lines(self._lines[since:])
 
     def _read_available(self) -> None:
         while not self._eof:
@@ -88,8 +106,10 @@ class LogPipe:
             if not self._closed:
                 self._read_available()
             if self._partial:
+                kept = len(self._lines)
                 self._append(time.time(), self._partial)
                 self._partial = b""
+                self._publish(kept)
             lines, dropped = self._lines, self._dropped
             self._lines, self._bytes, self._dropped = [], 0, 0
             return lines, dropped

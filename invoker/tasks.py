@@ -35,3 +35,11 @@ def _shutdown_pool(**kwargs) -> None:
 
     if pool._pool is not None:
         pool._pool.shutdown()
+
+
+@shared_task(name="invoker.tasks.logs_expire")
+def logs_expire() -> int:
+    """Delete log events older than their log group's retention (hourly)."""
+    from functions.logs import logs_expire as expire
+
+    return expire()

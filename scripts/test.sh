@@ -12,6 +12,8 @@ export LABDA_CODE_DIR=${LABDA_TEST_CODE_DIR:-$root/var/test-code}
 export LABDA_WORKER_NAME=${LABDA_TEST_WORKER_NAME:-labda-test}
 # Short idle period, so the suite can watch a warm container expire.
 export LABDA_IDLE_TIMEOUT=12
+# Lambda retries failed async invocations after 60 and 120 s; the suite waits 1 s.
+export LABDA_ASYNC_RETRY_DELAYS=1,1
 export LABDA_TEST_OUTPUT="$root/test-output"
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"

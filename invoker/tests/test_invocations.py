@@ -344,3 +344,22 @@ def _invoke_qualified(function, qualifier):
     while not invocation.is_finished and time.monotonic() < deadline:
         invocation = services.invocation_wait(invocation=invocation, timeout=5)
     return invocation
+
+
+def test_a_failed_async_invocation_is_retried_twice_with_the_same_request_id(owner):
+    import time
+
+    function = make_function(owner, code="def lambda_handler(event, context):\n    print('attempt', context.aws_request_id)\n    raise ValueError('nope')\n")
+    invocation = services.invocation_create(function=function, payload="{}", invocation_type=Invocation.Type.EVENT)
+    assert wait_until(lambda: Invocation.objects.get(pk=invocation.pk).attempts == 3
+                      and Invocation.objects.get(pk=invocation.pk).is_finished, timeout=60, interval=0.5)
+    time.sleep(0.5)
+    invocation.refresh_from_db()
+    assert invocation.status == Invocation.Status.FAILED and invocation.error_type == "ValueError"
+    starts = LogEvent.objects.filter(invocation=invocation, message__startswith="START RequestId:")
+    assert [e.message for e in starts] == [f"START RequestId: {invocation.pk} Version: $LATEST"] * 3
+    # A synchronous invocation is never retried: that is the caller's job.
+    sync = invoke(function)
+    time.sleep(2)
+    sync.refresh_from_db()
+    assert sync.attempts == 1 and sync.status == Invocation.Status.FAILED
