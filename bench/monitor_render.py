@@ -234,7 +234,7 @@ def baseline_from_invocations(function: Function, params: dict) -> None:
 def live_tail_publish_us() -> list[float]:
     """What Live Tail adds to the worker's invoke path per read batch: the
     publish call (the Redis round trip happens on the publisher thread)."""
-    from invoker import live_tail
+    from invoker import live_tail, redis_client
 
     uid = "bench-live-tail"
     batch = [(time.time(), f"line {i} of a batch the log pipe read at once") for i in range(10)]
@@ -244,7 +244,7 @@ def live_tail_publish_us() -> list[float]:
         live_tail.publish(uid, "2026/01/01/[$LATEST]bench", "bench-request", batch)
         times.append((time.perf_counter() - start) * 1_000_000)
     live_tail.flush(30)
-    live_tail._redis().delete(live_tail.key(uid))
+    redis_client.client().delete(live_tail.key(uid))
     return times
 
 

@@ -8,11 +8,9 @@ throttled (TooManyRequestsException) instead of queued.
 
 from __future__ import annotations
 
-import threading
 import time
 
-import redis
-from django.conf import settings
+from . import redis_client
 
 _ACQUIRE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
@@ -21,17 +19,6 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
 redis.call('EXPIRE', KEYS[1], 3600)
 return 1
 """
-
-_client: redis.Redis | None = None
-_lock = threading.Lock()
-
-
-def _redis() -> redis.Redis:
-    global _client
-    with _lock:
-        if _client is None:
-            _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-        return _client
 
 
 def _key(function_uid: str) -> str:
@@ -43,12 +30,12 @@ def acquire(function_uid: str, invocation_id: str, *, limit: int, hold_seconds: 
     if limit <= 0:
         return False
     now = time.time()
-    return bool(_redis().eval(_ACQUIRE, 1, _key(function_uid), now, limit, now + hold_seconds, invocation_id))
+    return bool(redis_client.client().eval(_ACQUIRE, 1, _key(function_uid), now, limit, now + hold_seconds, invocation_id))
 
 
 def release(function_uid: str, invocation_id: str) -> None:
-    _redis().zrem(_key(function_uid), invocation_id)
+    redis_client.client().zrem(_key(function_uid), invocation_id)
 
 
 def in_flight(function_uid: str) -> int:
-    return int(_redis().zcount(_key(function_uid), time.time(), "+inf"))
+    return int(redis_client.client().zcount(_key(function_uid), time.time(), "+inf"))

@@ -23,8 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-import redis
-from django.conf import settings
+from . import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +51,6 @@ class TailLine:
     message: str
 
 
-_client: redis.Redis | None = None
-_client_lock = threading.Lock()
-
-
-def _redis() -> redis.Redis:
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-        return _client
 
 
 # --- worker side
@@ -118,7 +107,7 @@ class _Publisher:
         by_key: dict[str, list] = {}
         for redis_key, timestamp, log_stream, request_id, text in batch:
             by_key.setdefault(redis_key, []).append([round(timestamp, 6), log_stream, request_id, text])
-        pipe = _redis().pipeline(transaction=False)
+        pipe = redis_client.client().pipeline(transaction=False)
         for redis_key, items in by_key.items():
             pipe.xadd(redis_key, {"j": json.dumps(items)}, maxlen=MAX_ENTRIES, approximate=True)
             pipe.expire(redis_key, TTL_SECONDS)
@@ -157,7 +146,7 @@ def cursor_since(seconds_ago: float) -> str:
 
 def read(function_uid: str, *, after: str, count: int = 200) -> tuple[list[TailLine], str]:
     """Lines published after the cursor `after`, and the cursor to ask with next."""
-    entries = _redis().xrange(key(function_uid), min=f"({after}", max="+", count=count)
+    entries = redis_client.client().xrange(key(function_uid), min=f"({after}", max="+", count=count)
     lines: list[TailLine] = []
     cursor = after
     for entry_id, fields in entries:
