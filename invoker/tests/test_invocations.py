@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 
+import docker
 import pytest
 from django.db import connection
 
@@ -304,8 +305,8 @@ def test_configuration_changes_reach_the_next_invocation(owner):
     configuration.function_update_general(function=function, description="", memory_size=256, timeout=3, ephemeral_storage=512)
     changed = invoke(function)
     assert response(changed) == ["blue", "256"] and changed.cold_start is True
-    assert wait_until(lambda: len(containers_of(function)) == 1)
-    container = containers_of(function)[0]
+    # The container that ran it (named after the environment in its log stream).
+    container = docker.from_env().containers.get(f"labda-{changed.log_stream.name[-32:]}")
     assert container.attrs["HostConfig"]["Memory"] == 256 * 1024 * 1024
     assert container.attrs["HostConfig"]["CpuShares"] == 148
 
