@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from invoker import concurrency
 from invoker.images import RUNTIMES
@@ -37,6 +38,7 @@ ERR_RUNTIME = "Choose a runtime: {choices}."
 ERR_EVENT_NAME = "Event name can contain only letters, numbers, hyphens or underscores, with no spaces, and be 1 to 25 characters long."
 ERR_TOO_MANY_EVENTS = "You can save up to 10 test events for a function. Delete one to save another."
 ERR_PAYLOAD_SIZE = "The event is {size:,} bytes; the limit is {limit:,} bytes."
+ERR_QUEUE_DOWN = "Labda cannot reach its invocation queue (Redis), so the function was not invoked. Ask your instructor to check the server. ({error})"
 
 
 class ServiceError(ValueError):
@@ -251,7 +253,11 @@ def invocation_create(
     if limit is None:
         limit = settings.LABDA_UNRESERVED_CONCURRENCY
     hold = function.timeout + settings.LABDA_INIT_TIMEOUT + SLOT_MARGIN_SECONDS
-    if not concurrency.acquire(str(function.uid), str(invocation.id), limit=limit, hold_seconds=hold):
+    try:
+        acquired = concurrency.acquire(str(function.uid), str(invocation.id), limit=limit, hold_seconds=hold)
+    except RedisError as exc:
+        raise ServiceError(ERR_QUEUE_DOWN.format(error=exc)) from None
+    if not acquired:
         invocation.status = Invocation.Status.THROTTLED
         invocation.function_error = ""
         invocation.error_type = "TooManyRequestsException"
@@ -263,13 +269,29 @@ def invocation_create(
         invocation.save()
         metrics.record_invocation(invocation)
         return invocation
-    from invoker.tasks import invocation_run as invocation_run_task
-
     with transaction.atomic():
         invocation.save()
-        # The task id is the request id, so a caller can wait for this one.
-        transaction.on_commit(lambda: invocation_run_task.apply_async((str(invocation.pk),), task_id=str(invocation.pk)))
+        transaction.on_commit(lambda: _enqueue(invocation))
     return invocation
+
+
+def _enqueue(invocation: Invocation) -> None:
+    from invoker.tasks import invocation_run as invocation_run_task
+
+    try:
+        # The task id is the request id, so a caller can wait for this one.
+        invocation_run_task.apply_async((str(invocation.pk),), task_id=str(invocation.pk))
+    except Exception as exc:  # the broker is down: end the row, never leave it queued
+        _release_quietly(invocation)
+        invocation_fail(invocation_id=invocation.pk, error_type="ServiceException", message=ERR_QUEUE_DOWN.format(error=exc))
+        raise ServiceError(ERR_QUEUE_DOWN.format(error=exc)) from None
+
+
+def _release_quietly(invocation: Invocation) -> None:
+    try:
+        concurrency.release(str(invocation.function.uid), str(invocation.pk))
+    except RedisError:
+        pass  # the slot lapses by itself
 
 
 def invocation_wait(*, invocation: Invocation, timeout: float) -> Invocation:
@@ -328,6 +350,7 @@ def invocation_finish(*, invocation_id: str, outcome) -> Invocation | None:
         invocation.max_memory_used_mb = outcome.max_memory_used_mb
         invocation.init_duration_ms = round(outcome.init_duration_ms, 2) if outcome.init_duration_ms is not None else None
         invocation.cold_start = outcome.cold
+        invocation.concurrent_executions = outcome.concurrent_executions
         invocation.log_stream = stream
         invocation.log_tail = _log_tail(outcome.log_lines)
         invocation.save()

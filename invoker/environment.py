@@ -59,6 +59,7 @@ class ExecutionEnvironment:
         self._peak_file: Path | None = None
         self._peak_mb: int | None = None
         self._destroyed = False
+        self._init_lines = 0  # lines the runtime printed before its first event
         # Live Tail: the request the pipe's lines belong to, and whether its
         # START line has been published yet.
         self._tail_request_id = ""
@@ -77,6 +78,7 @@ class ExecutionEnvironment:
                 lambda: self.channel.outbox.put(Message("exited")),
                 on_lines=self._tail,
             )
+            self.channel.on_first_next = self._mark_init_output
             create, host = container_create_args(
                 self.spec,
                 env_id=self.id,
@@ -95,6 +97,10 @@ class ExecutionEnvironment:
             raise EnvironmentStartError(f"Could not start the execution environment: {exc}") from exc
         self.started = time.monotonic()
         self._peak_file = _cgroup_peak_file(self.container_id)
+
+    def _mark_init_output(self) -> None:
+        if self._logs:
+            self._init_lines = self._logs.mark()
 
     def destroy(self) -> None:
         """Idempotent: the pool and a failed start may both call it."""
@@ -252,10 +258,13 @@ class ExecutionEnvironment:
         lines, dropped = self._logs.take() if self._logs else ([], 0)
         started = outcome.started_at
         rid = request.request_id
-        before = [line for line in lines if line[0] < started] if outcome.cold else []
+        before = lines[: self._init_lines] if outcome.cold else []
         during = lines[len(before) :]
         log = list(before)
-        log.append((started, report.start_line(rid, self.spec.version)))
+        # Init output can be read a moment after the event was handed over:
+        # keep the timestamps in the order of the lines.
+        start_ts = max([started] + [ts for ts, _ in before[-1:]])
+        log.append((start_ts, report.start_line(rid, self.spec.version)))
         log.extend(during)
         now = time.time()
         if dropped:

@@ -99,6 +99,14 @@ class LogPipe:
                 self._on_eof()
                 return
 
+    def mark(self) -> int:
+        """How many lines have been written so far (reading what is waiting
+        in the pipe first, so nothing written before this call is missed)."""
+        with self._lock:
+            if not self._closed:
+                self._read_available()
+            return len(self._lines)
+
     def take(self) -> tuple[list[LogLine], int]:
         """Every line written so far, and how many bytes were dropped over the
         cap; the next invocation starts counting afresh."""

@@ -16,6 +16,7 @@ import re
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
@@ -56,11 +57,16 @@ class RuntimeChannel:
         self.outbox: queue.Queue[Message] = queue.Queue()
         self.current: Invoke | None = None
         self._ready = False
+        # Called when the runtime first asks for an event: whatever it printed
+        # before that is its initialisation's output.
+        self.on_first_next: Callable[[], None] | None = None
 
     def take_next(self) -> Invoke | None:
         """Block until the next event (None means the environment is closing)."""
         if not self._ready:
             self._ready = True
+            if self.on_first_next:
+                self.on_first_next()
             self.outbox.put(Message("ready"))
         invoke = self.inbox.get()
         if invoke is None:

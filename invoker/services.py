@@ -29,14 +29,16 @@ def invocation_execute(*, invocation_id: str) -> None:
     # The package itself is read only on a cold start (FunctionSpec.load_code).
     invocation = Invocation.objects.select_related("function").defer("function__code_zip").get(pk=invocation_id)
     function = invocation.function
-    invocation.concurrent_executions = concurrency.in_flight(str(function.uid))
-    invocation.save(update_fields=["concurrent_executions"])
+    # In flight now, this one included: the Concurrent executions metric.
+    in_flight = concurrency.in_flight(str(function.uid))
     spec = function_services.function_spec(function, invocation.version)
+    # Invoked by a qualifier, the function sees a qualified ARN, as on Lambda.
+    qualifier = invocation.alias or (invocation.version if invocation.version != "$LATEST" else "")
     request = Invoke(
         request_id=str(invocation.pk),
         payload=(invocation.payload or "{}").encode(),
         timeout_s=float(spec.timeout),
-        invoked_function_arn=spec.function_arn + (f":{invocation.alias or invocation.version}" if invocation.alias or invocation.version != "$LATEST" else ""),
+        invoked_function_arn=f"{spec.function_arn}:{qualifier}" if qualifier else spec.function_arn,
     )
     try:
         outcome = get_pool().invoke(spec, request)
@@ -50,4 +52,5 @@ def invocation_execute(*, invocation_id: str) -> None:
         return
     finally:
         concurrency.release(str(function.uid), invocation_id)
+    outcome.concurrent_executions = in_flight
     function_services.invocation_finish(invocation_id=invocation_id, outcome=outcome)

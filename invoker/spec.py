@@ -62,3 +62,4 @@ class Outcome:
     log_lines: list[LogLine] = field(default_factory=list)
     log_truncated_bytes: int = 0
     reusable: bool = True
+    concurrent_executions: int | None = None

@@ -193,3 +193,22 @@ def test_create_by_upload_refuses_an_escaping_archive(client, owner):
     assert response.status_code == 400
     assert "escapes the function folder: ../../etc/cron.d/evil" in response.content.decode()
     assert not Function.objects.exists()
+
+
+def test_a_broker_outage_is_a_message_not_a_lost_invocation(function, monkeypatch, django_capture_on_commit_callbacks):
+    import redis
+
+    from invoker import concurrency, tasks
+
+    monkeypatch.setattr(concurrency, "acquire", lambda *a, **k: (_ for _ in ()).throw(redis.exceptions.ConnectionError("refused")))
+    with pytest.raises(services.ServiceError, match="cannot reach its invocation queue"):
+        services.invocation_create(function=function, payload="{}")
+    assert not Invocation.objects.exists()
+
+    monkeypatch.setattr(concurrency, "acquire", lambda *a, **k: True)
+    monkeypatch.setattr(concurrency, "release", lambda *a, **k: None)
+    monkeypatch.setattr(tasks.invocation_run, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OSError("broker down")))
+    with pytest.raises(services.ServiceError, match="cannot reach its invocation queue"), django_capture_on_commit_callbacks(execute=True):
+        services.invocation_create(function=function, payload="{}")
+    invocation = Invocation.objects.get()
+    assert invocation.status == Invocation.Status.FAILED and invocation.error_type == "ServiceException"

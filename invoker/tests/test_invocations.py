@@ -364,3 +364,12 @@ def test_a_failed_async_invocation_is_retried_twice_with_the_same_request_id(own
     time.sleep(2)
     sync.refresh_from_db()
     assert sync.attempts == 1 and sync.status == Invocation.Status.FAILED
+
+
+def test_init_output_comes_before_start(owner):
+    function = make_function(owner, code="print('loading')\ndef lambda_handler(event, context):\n    print('handling')\n    return 1\n")
+    for _ in range(5):
+        services.function_update_code(function=function, files={"lambda_function.py": "print('loading')\ndef lambda_handler(event, context):\n    print('handling')\n    return 1\n# " + str(_)})
+        invocation = invoke(function)
+        events = list(LogEvent.objects.filter(invocation=invocation).order_by("timestamp", "id"))
+        assert [e.message for e in events[:3]] == ["loading", f"START RequestId: {invocation.pk} Version: $LATEST", "handling"]
