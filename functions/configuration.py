@@ -17,7 +17,7 @@ from django.utils import timezone
 from invoker.images import RUNTIMES
 
 from .models import ExecutionRole, Function
-from .services import ServiceError, _check_runtime
+from .services import ServiceError, _check_runtime, retire_outdated
 
 MEMORY_MIN, MEMORY_MAX = 128, 10240
 TIMEOUT_MIN, TIMEOUT_MAX = 1, 900
@@ -68,6 +68,7 @@ def _touch(function: Function, fields: list[str]) -> None:
     function.revision_id = uuid.uuid4()
     function.last_modified = timezone.now()
     function.save(update_fields=[*fields, "revision_id", "last_modified"])
+    retire_outdated(function)
 
 
 def function_update_general(*, function: Function, description: str, memory_size: object, timeout: object,

@@ -145,7 +145,16 @@ def function_update_code(*, function: Function, files: dict[str, str] | None = N
     function.revision_id = uuid.uuid4()
     function.last_modified = timezone.now()
     function.save(update_fields=["code_zip", "code_sha256", "code_size", "revision_id", "last_modified"])
+    retire_outdated(function)
     return function
+
+
+def retire_outdated(function: Function) -> None:
+    """Warm $LATEST containers of an older revision go now, on every worker."""
+    from invoker.control import broadcast_retire
+
+    uid, revision = str(function.uid), str(function.revision_id)
+    transaction.on_commit(lambda: broadcast_retire(uid, version="$LATEST", keep_revision=revision))
 
 
 def function_files(function: Function) -> dict[str, str | None]:
@@ -190,7 +199,11 @@ def function_spec(function: Function, version: str = "$LATEST"):
 
 
 def function_delete(*, function: Function) -> None:
+    from invoker.control import broadcast_retire
+
+    uid = str(function.uid)
     function.delete()
+    transaction.on_commit(lambda: broadcast_retire(uid))
 
 
 # --- test events

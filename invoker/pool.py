@@ -112,9 +112,17 @@ class WarmPool:
             env.destroy()
         return len(expired)
 
-    def retire_function(self, function_uid: str) -> int:
+    def retire_function(self, function_uid: str, *, version: str | None = None, keep_revision: str | None = None) -> int:
+        """Remove a function's idle environments: all of them, or those of one
+        version that run another revision than `keep_revision`."""
         with self._lock:
-            keys = [k for k in self._idle if k.startswith(function_uid + ":")]
+            keys = [
+                key
+                for key in self._idle
+                if key.startswith(function_uid + ":")
+                and (version is None or key.split(":")[1] == version)
+                and (keep_revision is None or key.split(":")[2] != keep_revision)
+            ]
             envs = [env for key in keys for env in self._idle.pop(key)]
         for env in envs:
             env.destroy()

@@ -5,6 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutdown
 
+# Registers the labda_retire remote control command in the worker.
+from . import control  # noqa: F401
+
 
 @shared_task(name="invoker.tasks.invocation_run")
 def invocation_run(invocation_id: str) -> str:

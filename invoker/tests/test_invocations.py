@@ -217,9 +217,18 @@ def test_a_code_change_is_picked_up_and_retires_the_old_container(owner):
     assert response(invoke(function)) == "old"
     old_ids = {c.id for c in containers_of(function)}
     services.function_update_code(function=function, files={"lambda_function.py": "def lambda_handler(event, context):\n    return 'new'\n"})
+    # Retired at once, on every worker, without waiting for an invocation.
+    assert wait_until(lambda: not old_ids & {c.id for c in containers_of(function)}, timeout=10)
     second = invoke(function)
     assert response(second) == "new" and second.cold_start is True
-    assert wait_until(lambda: not old_ids & {c.id for c in containers_of(function)})
+
+
+def test_deleting_a_function_removes_its_warm_containers(owner):
+    function = make_function(owner, code="def lambda_handler(event, context):\n    return 1\n")
+    invoke(function)
+    assert len(containers_of(function)) == 1
+    services.function_delete(function=function)
+    assert wait_until(lambda: not containers_of(function), timeout=10)
 
 
 def test_nodejs_context_succeed_runs_unchanged(owner):
