@@ -45,9 +45,28 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     log = open(output / "celery-worker.log", "w")  # noqa: SIM115 - open for the whole session
     name = f"{settings.LABDA_WORKER_NAME}@localhost"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "console", "worker", "-P", "threads", "-c", "8", "-l", "info",
-         "-n", name, "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "worker",
+            "-P",
+            "threads",
+            "-c",
+            "8",
+            "-l",
+            "info",
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -54,9 +54,28 @@ def start_worker() -> subprocess.Popen:
     log = open(ROOT / "var" / "bench-worker.log", "w")  # noqa: SIM115 - lives as long as the worker
     name = "labda-bench@localhost"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "console", "worker", "-P", "threads", "-c", "4", "-l", "warning", "-n", name,
-         "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "worker",
+            "-P",
+            "threads",
+            "-c",
+            "4",
+            "-l",
+            "warning",
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not app.control.ping(destination=[name], timeout=0.5):
@@ -90,7 +109,9 @@ def bench_pool(function) -> tuple[list[float], list[float], list[float], list[fl
     pool = WarmPool(worker="labda-bench")
 
     def request() -> Invoke:
-        return Invoke(request_id=str(uuid.uuid4()), payload=json.dumps(EVENT).encode(), timeout_s=3, invoked_function_arn=spec.function_arn)
+        return Invoke(
+            request_id=str(uuid.uuid4()), payload=json.dumps(EVENT).encode(), timeout_s=3, invoked_function_arn=spec.function_arn
+        )
 
     overhead, durations, cold, inits = [], [], [], []
     pool.invoke(spec, request())
@@ -121,9 +142,25 @@ def bench_docker_run(code_dir: Path) -> list[float]:
     for _ in range(COLD_N):
         start = time.perf_counter()
         out = subprocess.run(
-            ["docker", "run", "--rm", "--network", "none", "-m", "128m", "-v", f"{code_dir}:/var/task:ro", "--entrypoint", "python3",
-             f"{settings.LABDA_IMAGE_PREFIX}:python3.11", "-c", script],
-            capture_output=True, text=True, check=True,
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "-m",
+                "128m",
+                "-v",
+                f"{code_dir}:/var/task:ro",
+                "--entrypoint",
+                "python3",
+                f"{settings.LABDA_IMAGE_PREFIX}:python3.11",
+                "-c",
+                script,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         times.append((time.perf_counter() - start) * 1000)
         assert out.stdout.strip() == '"value1"', out
@@ -140,7 +177,9 @@ def main() -> None:
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     user, _ = get_user_model().objects.get_or_create(username="bench")
     user.functions.all().delete()
-    function = services.function_create(owner=user, name=f"Bench{uuid.uuid4().hex[:6]}", runtime="python3.11", files={"lambda_function.py": HANDLER})
+    function = services.function_create(
+        owner=user, name=f"Bench{uuid.uuid4().hex[:6]}", runtime="python3.11", files={"lambda_function.py": HANDLER}
+    )
     worker = start_worker()
     try:
         e2e = bench_end_to_end(function)

@@ -29,11 +29,24 @@ HANDLER_RE = re.compile(r"^[^\s]{1,128}$")
 # Lambda's reserved variables cannot be set in the function's configuration.
 RESERVED_ENV_KEYS = frozenset(
     {
-        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
     }
 )
 
@@ -53,7 +66,9 @@ ERR_ENV_KEY = "Environment variable keys must start with a letter and contain on
 ERR_DUPLICATE_KEY = "The key {key} appears more than once."
 ERR_CONCURRENCY = "Reserved concurrency must be a whole number from 0 to {limit}."
 ERR_HANDLER = "Handler must be 1 to 128 characters with no spaces, such as lambda_function.lambda_handler."
-ERR_POLICIES = "The policy documents must be a JSON list of {{\"name\": ..., \"document\": {{\"Version\": ..., \"Statement\": [...]}}}}: {detail}"
+ERR_POLICIES = (
+    'The policy documents must be a JSON list of {{"name": ..., "document": {{"Version": ..., "Statement": [...]}}}}: {detail}'
+)
 
 
 def _whole_number(value: object, error: str) -> int:
@@ -71,8 +86,9 @@ def _touch(function: Function, fields: list[str]) -> None:
     retire_outdated(function)
 
 
-def function_update_general(*, function: Function, description: str, memory_size: object, timeout: object,
-                            ephemeral_storage: object) -> Function:
+def function_update_general(
+    *, function: Function, description: str, memory_size: object, timeout: object, ephemeral_storage: object
+) -> Function:
     memory = _whole_number(memory_size, ERR_MEMORY)
     if not MEMORY_MIN <= memory <= MEMORY_MAX:
         raise ServiceError(ERR_MEMORY)
@@ -163,7 +179,9 @@ def role_update_policies(*, role: ExecutionRole, policies_json: str) -> Executio
     except json.JSONDecodeError as exc:
         raise ServiceError(ERR_POLICIES.format(detail=f"{exc.msg} at line {exc.lineno}, column {exc.colno}.")) from None
     if not isinstance(policies, list) or not all(
-        isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("document"), dict)
+        isinstance(p, dict)
+        and isinstance(p.get("name"), str)
+        and isinstance(p.get("document"), dict)
         and isinstance(p["document"].get("Statement"), list)
         for p in policies
     ):

@@ -24,7 +24,9 @@ def _increments(invocation: Invocation) -> dict:
     values: dict = {
         "invocations": 0 if throttled else 1,
         "throttles": 1 if throttled else 0,
-        "errors": 1 if invocation.function_error or invocation.status in (Invocation.Status.FAILED, Invocation.Status.TIMED_OUT) else 0,
+        "errors": 1
+        if invocation.function_error or invocation.status in (Invocation.Status.FAILED, Invocation.Status.TIMED_OUT)
+        else 0,
     }
     if invocation.duration_ms is not None:
         values.update(duration_count=1, duration_sum=invocation.duration_ms)

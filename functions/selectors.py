@@ -38,14 +38,14 @@ STARTER_CODE = {
             "#!/bin/sh\n"
             "# A custom runtime: fetch each event from the Runtime API and answer it.\n"
             "set -eu\n"
-            "API=\"http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation\"\n"
+            'API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"\n'
             "while true; do\n"
             "  HEADERS=$(mktemp)\n"
-            "  EVENT=$(curl -sS -D \"$HEADERS\" \"$API/next\")\n"
+            '  EVENT=$(curl -sS -D "$HEADERS" "$API/next")\n'
             "  REQUEST_ID=$(grep -i '^lambda-runtime-aws-request-id:' \"$HEADERS\" | tr -d '\\r' | cut -d' ' -f2)\n"
-            "  echo \"Received event: $EVENT\"\n"
-            "  curl -sS -o /dev/null -X POST \"$API/$REQUEST_ID/response\" -d \"{\\\"echo\\\": $EVENT}\"\n"
-            "  rm -f \"$HEADERS\"\n"
+            '  echo "Received event: $EVENT"\n'
+            '  curl -sS -o /dev/null -X POST "$API/$REQUEST_ID/response" -d "{\\"echo\\": $EVENT}"\n'
+            '  rm -f "$HEADERS"\n'
             "done\n"
         )
     },

@@ -32,10 +32,14 @@ MAX_ASYNC_PAYLOAD = 1024 * 1024
 # Room for queueing, init and the platform's own work beyond the timeout.
 SLOT_MARGIN_SECONDS = 120
 
-ERR_NAME = "Function name can contain only letters, numbers, hyphens or underscores, with no spaces, and be 1 to 64 characters long."
+ERR_NAME = (
+    "Function name can contain only letters, numbers, hyphens or underscores, with no spaces, and be 1 to 64 characters long."
+)
 ERR_NAME_TAKEN = "A function named {name} already exists. Choose another name."
 ERR_RUNTIME = "Choose a runtime: {choices}."
-ERR_EVENT_NAME = "Event name can contain only letters, numbers, hyphens or underscores, with no spaces, and be 1 to 25 characters long."
+ERR_EVENT_NAME = (
+    "Event name can contain only letters, numbers, hyphens or underscores, with no spaces, and be 1 to 25 characters long."
+)
 ERR_TOO_MANY_EVENTS = "You can save up to 10 test events for a function. Delete one to save another."
 ERR_PAYLOAD_SIZE = "The event is {size:,} bytes; the limit is {limit:,} bytes."
 ERR_QUEUE_DOWN = "Labda cannot reach its invocation queue (Redis), so the function was not invoked. Ask your instructor to check the server. ({error})"
@@ -49,7 +53,7 @@ class ServiceError(ValueError):
 
 
 def role_create_basic(*, owner, function_name: str) -> ExecutionRole:
-    """"Create a new role with basic Lambda permissions": it may write logs."""
+    """ "Create a new role with basic Lambda permissions": it may write logs."""
     suffix = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
     return ExecutionRole.objects.create(
         owner=owner,
@@ -390,7 +394,9 @@ def _retry_if_async(invocation: Invocation) -> None:
 def invocation_fail(*, invocation_id: str, error_type: str, message: str) -> None:
     """End an invocation the platform could not run (never left "running")."""
     with transaction.atomic():
-        ended = Invocation.objects.filter(pk=invocation_id, status__in=[Invocation.Status.PENDING, Invocation.Status.RUNNING]).update(
+        ended = Invocation.objects.filter(
+            pk=invocation_id, status__in=[Invocation.Status.PENDING, Invocation.Status.RUNNING]
+        ).update(
             status=Invocation.Status.FAILED,
             function_error="Unhandled",
             error_type=error_type,
@@ -418,7 +424,8 @@ def invocations_sweep_stale(*, now: datetime | None = None) -> int:
             )
             ended += 1
     stale_pending = Invocation.objects.filter(
-        status=Invocation.Status.PENDING, created_at__lt=now - timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] * 2)
+        status=Invocation.Status.PENDING,
+        created_at__lt=now - timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] * 2),
     )
     for invocation in stale_pending:
         invocation_fail(

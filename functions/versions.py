@@ -88,8 +88,15 @@ def _routing(function: Function, version: str, additional_version: str, weight_p
     return additional_version, weight / 100
 
 
-def alias_create(*, function: Function, name: str, version: str, description: str = "", additional_version: str = "",
-                 weight_percent: object = 0) -> Alias:
+def alias_create(
+    *,
+    function: Function,
+    name: str,
+    version: str,
+    description: str = "",
+    additional_version: str = "",
+    weight_percent: object = 0,
+) -> Alias:
     name = name.strip()
     if not ALIAS_RE.match(name):
         raise ServiceError(ERR_ALIAS_NAME)
@@ -97,13 +104,21 @@ def alias_create(*, function: Function, name: str, version: str, description: st
     extra, weight = _routing(function, version, additional_version, weight_percent)
     try:
         with transaction.atomic():
-            return Alias.objects.create(function=function, name=name, version=version, description=description[:256],
-                                        additional_version=extra, additional_weight=weight)
+            return Alias.objects.create(
+                function=function,
+                name=name,
+                version=version,
+                description=description[:256],
+                additional_version=extra,
+                additional_weight=weight,
+            )
     except IntegrityError:
         raise ServiceError(ERR_ALIAS_TAKEN.format(name=name)) from None
 
 
-def alias_update(*, alias: Alias, version: str, description: str = "", additional_version: str = "", weight_percent: object = 0) -> Alias:
+def alias_update(
+    *, alias: Alias, version: str, description: str = "", additional_version: str = "", weight_percent: object = 0
+) -> Alias:
     version = _check_version(alias.function, version)
     alias.additional_version, alias.additional_weight = _routing(alias.function, version, additional_version, weight_percent)
     alias.version, alias.description = version, description[:256]
@@ -135,5 +150,8 @@ def resolve_qualifier(function: Function, qualifier: str, *, rng: random.Random 
 
 def qualifier_choices(function: Function) -> list[str]:
     """$LATEST, the aliases, then the versions (newest first), for pickers."""
-    return [LATEST, *function.aliases.values_list("name", flat=True),
-            *(str(n) for n in function.versions.values_list("number", flat=True))]
+    return [
+        LATEST,
+        *function.aliases.values_list("name", flat=True),
+        *(str(n) for n in function.versions.values_list("number", flat=True)),
+    ]

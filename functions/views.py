@@ -91,7 +91,10 @@ def function_create(request: HttpRequest) -> HttpResponse:
         except services.ServiceError as exc:
             context["error"] = str(exc)
             return render(request, "functions/function_create.html", context, status=400)
-        messages.success(request, f"Successfully created the function {function.name}. You can now change its code and configuration. To invoke your function with a test event, choose \"Test\".")
+        messages.success(
+            request,
+            f'Successfully created the function {function.name}. You can now change its code and configuration. To invoke your function with a test event, choose "Test".',
+        )
         return redirect("functions:detail", pk=function.pk)
     return render(request, "functions/function_create.html", context)
 
@@ -193,10 +196,15 @@ def function_test(request: HttpRequest, pk: int) -> HttpResponse:
     """Invoke with the event in the editor; show the Execution result."""
     function = _get_function_for_user(request, pk)
     payload = request.POST.get("event_json", "") or "{}"
-    invocation_type = Invocation.Type.EVENT if request.POST.get("invocation_type") == "Event" else Invocation.Type.REQUEST_RESPONSE
+    invocation_type = (
+        Invocation.Type.EVENT if request.POST.get("invocation_type") == "Event" else Invocation.Type.REQUEST_RESPONSE
+    )
     try:
         invocation = services.invocation_create(
-            function=function, payload=payload, invocation_type=invocation_type, qualifier=request.POST.get("qualifier", "$LATEST")
+            function=function,
+            payload=payload,
+            invocation_type=invocation_type,
+            qualifier=request.POST.get("qualifier", "$LATEST"),
         )
     except services.ServiceError as exc:
         return render(request, "functions/_execution_result.html", {"function": function, "error": str(exc)}, status=400)

@@ -48,13 +48,17 @@ def _seconds(minutes: str, seconds: str) -> str:
 
 @section("environment")
 def _environment(request: HttpRequest, function: Function) -> str:
-    configuration.function_update_environment(function=function, keys=request.POST.getlist("key"), values=request.POST.getlist("value"))
+    configuration.function_update_environment(
+        function=function, keys=request.POST.getlist("key"), values=request.POST.getlist("value")
+    )
     return "Successfully updated the environment variables. They apply from the next invocation."
 
 
 @section("runtime")
 def _runtime(request: HttpRequest, function: Function) -> str:
-    configuration.function_update_runtime_settings(function=function, runtime=request.POST.get("runtime", ""), handler=request.POST.get("handler", ""))
+    configuration.function_update_runtime_settings(
+        function=function, runtime=request.POST.get("runtime", ""), handler=request.POST.get("handler", "")
+    )
     return "Successfully updated the runtime settings."
 
 
@@ -155,5 +159,9 @@ def alias_delete(request: HttpRequest, pk: int, alias_pk: int) -> HttpResponse:
     function = _get_function_for_user(request, pk)
     alias = get_object_or_404(Alias, pk=alias_pk, function=function)
     versions.alias_delete(alias=alias)
-    context = {"function": function, "message": f"Deleted alias {alias.name}.", **selectors.aliases_context(function=function, request=request)}
+    context = {
+        "function": function,
+        "message": f"Deleted alias {alias.name}.",
+        **selectors.aliases_context(function=function, request=request),
+    }
     return render(request, "functions/_aliases_tab.html", context)

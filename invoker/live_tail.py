@@ -51,8 +51,6 @@ class TailLine:
     message: str
 
 
-
-
 # --- worker side
 
 

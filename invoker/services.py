@@ -48,7 +48,9 @@ def invocation_execute(*, invocation_id: str) -> None:
         return
     except Exception as exc:
         log.exception("Invocation %s failed in the platform", invocation_id)
-        function_services.invocation_fail(invocation_id=invocation_id, error_type="ServiceException", message=f"Labda could not run the invocation: {exc}")
+        function_services.invocation_fail(
+            invocation_id=invocation_id, error_type="ServiceException", message=f"Labda could not run the invocation: {exc}"
+        )
         return
     finally:
         concurrency.release(str(function.uid), invocation_id)

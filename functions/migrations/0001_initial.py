@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,161 +17,258 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Blueprint',
+            name="Blueprint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=64, unique=True)),
-                ('title', models.CharField(max_length=128)),
-                ('description', models.TextField()),
-                ('runtime', models.CharField(choices=[('python3.11', 'Python 3.11'), ('nodejs18.x', 'Node.js 18.x'), ('provided', 'Custom runtime on Debian 12')], max_length=32)),
-                ('handler', models.CharField(max_length=128)),
-                ('files', models.JSONField(default=dict)),
-                ('tags', models.JSONField(default=list)),
-                ('test_event_template', models.CharField(default='hello-world', max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.SlugField(max_length=64, unique=True)),
+                ("title", models.CharField(max_length=128)),
+                ("description", models.TextField()),
+                (
+                    "runtime",
+                    models.CharField(
+                        choices=[
+                            ("python3.11", "Python 3.11"),
+                            ("nodejs18.x", "Node.js 18.x"),
+                            ("provided", "Custom runtime on Debian 12"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("handler", models.CharField(max_length=128)),
+                ("files", models.JSONField(default=dict)),
+                ("tags", models.JSONField(default=list)),
+                ("test_event_template", models.CharField(default="hello-world", max_length=64)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ExecutionRole',
+            name="ExecutionRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
-                ('policies', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=64)),
+                ("policies", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="roles", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Function',
+            name="Function",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(max_length=64)),
-                ('description', models.CharField(blank=True, max_length=256)),
-                ('runtime', models.CharField(choices=[('python3.11', 'Python 3.11'), ('nodejs18.x', 'Node.js 18.x'), ('provided', 'Custom runtime on Debian 12')], max_length=32)),
-                ('handler', models.CharField(max_length=128)),
-                ('architecture', models.CharField(default='x86_64', max_length=16)),
-                ('memory_size', models.PositiveIntegerField(default=128)),
-                ('timeout', models.PositiveIntegerField(default=3)),
-                ('ephemeral_storage', models.PositiveIntegerField(default=512)),
-                ('environment', models.JSONField(blank=True, default=dict)),
-                ('reserved_concurrency', models.PositiveIntegerField(blank=True, null=True)),
-                ('code_zip', models.BinaryField()),
-                ('code_sha256', models.CharField(max_length=64)),
-                ('code_size', models.PositiveIntegerField(default=0)),
-                ('revision_id', models.UUIDField(default=uuid.uuid4)),
-                ('blueprint', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_modified', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='functions', to=settings.AUTH_USER_MODEL)),
-                ('role', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='functions', to='functions.executionrole')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(max_length=64)),
+                ("description", models.CharField(blank=True, max_length=256)),
+                (
+                    "runtime",
+                    models.CharField(
+                        choices=[
+                            ("python3.11", "Python 3.11"),
+                            ("nodejs18.x", "Node.js 18.x"),
+                            ("provided", "Custom runtime on Debian 12"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("handler", models.CharField(max_length=128)),
+                ("architecture", models.CharField(default="x86_64", max_length=16)),
+                ("memory_size", models.PositiveIntegerField(default=128)),
+                ("timeout", models.PositiveIntegerField(default=3)),
+                ("ephemeral_storage", models.PositiveIntegerField(default=512)),
+                ("environment", models.JSONField(blank=True, default=dict)),
+                ("reserved_concurrency", models.PositiveIntegerField(blank=True, null=True)),
+                ("code_zip", models.BinaryField()),
+                ("code_sha256", models.CharField(max_length=64)),
+                ("code_size", models.PositiveIntegerField(default=0)),
+                ("revision_id", models.UUIDField(default=uuid.uuid4)),
+                ("blueprint", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_modified", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="functions", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="functions",
+                        to="functions.executionrole",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Invocation',
+            name="Invocation",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('version', models.CharField(default='$LATEST', max_length=16)),
-                ('invocation_type', models.CharField(choices=[('RequestResponse', 'Synchronous'), ('Event', 'Asynchronous')], default='RequestResponse', max_length=16)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('timed_out', 'Timed out'), ('throttled', 'Throttled')], db_index=True, default='pending', max_length=16)),
-                ('payload', models.TextField(blank=True)),
-                ('response', models.TextField(blank=True)),
-                ('function_error', models.CharField(blank=True, max_length=16)),
-                ('error_type', models.CharField(blank=True, max_length=128)),
-                ('error_message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('duration_ms', models.FloatField(blank=True, null=True)),
-                ('billed_duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('memory_size', models.PositiveIntegerField(default=128)),
-                ('max_memory_used_mb', models.PositiveIntegerField(blank=True, null=True)),
-                ('init_duration_ms', models.FloatField(blank=True, null=True)),
-                ('cold_start', models.BooleanField(null=True)),
-                ('log_tail', models.TextField(blank=True)),
-                ('function', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invocations', to='functions.function')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("version", models.CharField(default="$LATEST", max_length=16)),
+                (
+                    "invocation_type",
+                    models.CharField(
+                        choices=[("RequestResponse", "Synchronous"), ("Event", "Asynchronous")],
+                        default="RequestResponse",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("timed_out", "Timed out"),
+                            ("throttled", "Throttled"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("payload", models.TextField(blank=True)),
+                ("response", models.TextField(blank=True)),
+                ("function_error", models.CharField(blank=True, max_length=16)),
+                ("error_type", models.CharField(blank=True, max_length=128)),
+                ("error_message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("duration_ms", models.FloatField(blank=True, null=True)),
+                ("billed_duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("memory_size", models.PositiveIntegerField(default=128)),
+                ("max_memory_used_mb", models.PositiveIntegerField(blank=True, null=True)),
+                ("init_duration_ms", models.FloatField(blank=True, null=True)),
+                ("cold_start", models.BooleanField(null=True)),
+                ("log_tail", models.TextField(blank=True)),
+                (
+                    "function",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invocations", to="functions.function"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='LogStream',
+            name="LogStream",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_event_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('function', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='log_streams', to='functions.function')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=128)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_event_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "function",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="log_streams", to="functions.function"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_event_at'],
+                "ordering": ["-last_event_at"],
             },
         ),
         migrations.CreateModel(
-            name='LogEvent',
+            name="LogEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timestamp', models.DateTimeField()),
-                ('message', models.TextField()),
-                ('invocation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='log_events', to='functions.invocation')),
-                ('stream', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='functions.logstream')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("timestamp", models.DateTimeField()),
+                ("message", models.TextField()),
+                (
+                    "invocation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="log_events",
+                        to="functions.invocation",
+                    ),
+                ),
+                (
+                    "stream",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="functions.logstream"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['timestamp', 'id'],
+                "ordering": ["timestamp", "id"],
             },
         ),
         migrations.AddField(
-            model_name='invocation',
-            name='log_stream',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='functions.logstream'),
+            model_name="invocation",
+            name="log_stream",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="functions.logstream"
+            ),
         ),
         migrations.CreateModel(
-            name='TestEvent',
+            name="TestEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=25)),
-                ('payload', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('function', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='test_events', to='functions.function')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='test_events', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=25)),
+                ("payload", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "function",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="test_events", to="functions.function"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="test_events", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='executionrole',
-            constraint=models.UniqueConstraint(fields=('owner', 'name'), name='unique_role_name_per_owner'),
+            model_name="executionrole",
+            constraint=models.UniqueConstraint(fields=("owner", "name"), name="unique_role_name_per_owner"),
         ),
         migrations.AddConstraint(
-            model_name='function',
-            constraint=models.UniqueConstraint(fields=('owner', 'name'), name='unique_function_name_per_owner'),
+            model_name="function",
+            constraint=models.UniqueConstraint(fields=("owner", "name"), name="unique_function_name_per_owner"),
         ),
         migrations.AddConstraint(
-            model_name='logstream',
-            constraint=models.UniqueConstraint(fields=('function', 'name'), name='unique_log_stream'),
+            model_name="logstream",
+            constraint=models.UniqueConstraint(fields=("function", "name"), name="unique_log_stream"),
         ),
         migrations.AddIndex(
-            model_name='logevent',
-            index=models.Index(fields=['stream', 'timestamp'], name='logevent_stream_time'),
+            model_name="logevent",
+            index=models.Index(fields=["stream", "timestamp"], name="logevent_stream_time"),
         ),
         migrations.AddIndex(
-            model_name='invocation',
-            index=models.Index(fields=['function', '-created_at'], name='invocation_fn_created'),
+            model_name="invocation",
+            index=models.Index(fields=["function", "-created_at"], name="invocation_fn_created"),
         ),
         migrations.AddConstraint(
-            model_name='testevent',
-            constraint=models.UniqueConstraint(fields=('function', 'owner', 'name'), name='unique_test_event_name'),
+            model_name="testevent",
+            constraint=models.UniqueConstraint(fields=("function", "owner", "name"), name="unique_test_event_name"),
         ),
     ]

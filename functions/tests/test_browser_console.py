@@ -173,8 +173,12 @@ def test_an_asynchronous_test_is_queued_then_shows_its_result(page, live_server,
     from functions import services
     from functions.models import Invocation
 
-    function = services.function_create(owner=owner, name="Async", runtime="python3.11",
-                                        files={"lambda_function.py": "def lambda_handler(event, context):\n    return event\n"})
+    function = services.function_create(
+        owner=owner,
+        name="Async",
+        runtime="python3.11",
+        files={"lambda_function.py": "def lambda_handler(event, context):\n    return event\n"},
+    )
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/functions/{function.pk}/?tab=test")
     page.wait_for_selector("#event-editor .CodeMirror")

@@ -21,8 +21,15 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 SHOTS = Path(os.getenv("LABDA_TEST_OUTPUT", "test-output")) / "screenshots"
 CHROMIUM = os.getenv("LABDA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -114,8 +121,9 @@ def test_hello_world_from_a_blueprint_to_a_keyerror(page, live_server, owner):
 def test_a_bad_event_and_a_bad_name_get_clear_messages(page, live_server, owner):
     from functions import services
 
-    function = services.function_create(owner=owner, name="Echo", runtime="python3.11",
-                                        files={"lambda_function.py": "def lambda_handler(e, c):\n    return e\n"})
+    function = services.function_create(
+        owner=owner, name="Echo", runtime="python3.11", files={"lambda_function.py": "def lambda_handler(e, c):\n    return e\n"}
+    )
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "student1")
     page.fill("#id_password", "pw-student1")

@@ -54,7 +54,9 @@ def test_it_refuses_too_many_entries(monkeypatch):
 
 def test_the_same_files_give_the_same_sha():
     files = {"b.py": "2", "a.py": "1"}
-    assert code_package.code_sha256(code_package.build_zip(files)) == code_package.code_sha256(code_package.build_zip(dict(files)))
+    assert code_package.code_sha256(code_package.build_zip(files)) == code_package.code_sha256(
+        code_package.build_zip(dict(files))
+    )
 
 
 def test_it_unpacks_with_a_runnable_bootstrap(tmp_path):

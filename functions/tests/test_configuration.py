@@ -36,7 +36,9 @@ def function(owner):
 def test_general_limits_are_named_and_nothing_changes(function, memory, timeout, storage, message):
     before = (function.memory_size, function.timeout, function.revision_id)
     with pytest.raises(ServiceError) as error:
-        configuration.function_update_general(function=function, description="", memory_size=memory, timeout=timeout, ephemeral_storage=storage)
+        configuration.function_update_general(
+            function=function, description="", memory_size=memory, timeout=timeout, ephemeral_storage=storage
+        )
     assert str(error.value) == message
     function.refresh_from_db()
     assert (function.memory_size, function.timeout, function.revision_id) == before
@@ -44,7 +46,9 @@ def test_general_limits_are_named_and_nothing_changes(function, memory, timeout,
 
 def test_a_general_change_makes_a_new_revision(function):
     before = function.revision_id
-    configuration.function_update_general(function=function, description="d", memory_size=1024, timeout=900, ephemeral_storage=10240)
+    configuration.function_update_general(
+        function=function, description="d", memory_size=1024, timeout=900, ephemeral_storage=10240
+    )
     function.refresh_from_db()
     assert (function.memory_size, function.timeout, function.ephemeral_storage) == (1024, 900, 10240)
     assert function.revision_id != before
@@ -110,7 +114,9 @@ def test_aliases_route_by_weight(function):
     assert alias.additional_weight == 0.25
 
 
-@pytest.mark.parametrize(("name", "version", "message"), [("123", "1", versions.ERR_ALIAS_NAME), ("prod", "9", "Version 9 does not exist")])
+@pytest.mark.parametrize(
+    ("name", "version", "message"), [("123", "1", versions.ERR_ALIAS_NAME), ("prod", "9", "Version 9 does not exist")]
+)
 def test_bad_aliases_are_refused(function, name, version, message):
     versions.version_publish(function=function)
     with pytest.raises(ServiceError, match=message):
@@ -126,9 +132,17 @@ def test_an_unknown_qualifier_is_not_found(function):
 def test_the_configuration_page_saves_a_section_and_shows_errors(client, owner, function):
     client.force_login(owner)
     url = reverse("functions:configuration-save", args=[function.pk, "general"])
-    bad = client.post(url, {"description": "", "memory_size": "64", "timeout_min": "0", "timeout_sec": "3", "ephemeral_storage": "512"}, headers={"HX-Request": "true"})
+    bad = client.post(
+        url,
+        {"description": "", "memory_size": "64", "timeout_min": "0", "timeout_sec": "3", "ephemeral_storage": "512"},
+        headers={"HX-Request": "true"},
+    )
     assert bad.status_code == 400 and configuration.ERR_MEMORY in bad.content.decode()
-    good = client.post(url, {"description": "new", "memory_size": "256", "timeout_min": "1", "timeout_sec": "30", "ephemeral_storage": "512"}, headers={"HX-Request": "true"})
+    good = client.post(
+        url,
+        {"description": "new", "memory_size": "256", "timeout_min": "1", "timeout_sec": "30", "ephemeral_storage": "512"},
+        headers={"HX-Request": "true"},
+    )
     assert good.status_code == 200 and "Successfully updated" in good.content.decode()
     function.refresh_from_db()
     assert (function.memory_size, function.timeout, function.description) == (256, 90, "new")
@@ -150,7 +164,11 @@ def test_upload_refuses_a_bad_archive_and_keeps_the_code(client, owner, function
 
     client.force_login(owner)
     before = function.code_sha256
-    response = client.post(reverse("functions:upload-zip", args=[function.pk]), {"zip_file": SimpleUploadedFile("code.zip", b"not a zip")}, follow=True)
+    response = client.post(
+        reverse("functions:upload-zip", args=[function.pk]),
+        {"zip_file": SimpleUploadedFile("code.zip", b"not a zip")},
+        follow=True,
+    )
     assert "Could not unzip uploaded file" in response.content.decode()
     function.refresh_from_db()
     assert function.code_sha256 == before
@@ -175,9 +193,16 @@ def test_another_users_configuration_urls_are_404(client, stranger, function):
     versions.version_publish(function=function)
     alias = versions.alias_create(function=function, name="live", version="1")
     client.force_login(stranger)
-    urls = [reverse("functions:configuration-save", args=[function.pk, name]) for name in ("general", "environment", "runtime", "concurrency", "tags", "permissions")]
-    urls += [reverse("functions:version-publish", args=[function.pk]), reverse("functions:alias-save", args=[function.pk]),
-             reverse("functions:alias-delete", args=[function.pk, alias.pk]), reverse("functions:upload-zip", args=[function.pk])]
+    urls = [
+        reverse("functions:configuration-save", args=[function.pk, name])
+        for name in ("general", "environment", "runtime", "concurrency", "tags", "permissions")
+    ]
+    urls += [
+        reverse("functions:version-publish", args=[function.pk]),
+        reverse("functions:alias-save", args=[function.pk]),
+        reverse("functions:alias-delete", args=[function.pk, alias.pk]),
+        reverse("functions:upload-zip", args=[function.pk]),
+    ]
     for url in urls:
         assert client.post(url, {"memory_size": "512", "name": "x", "version": "1"}).status_code == 404, url
     assert client.get(reverse("functions:download-zip", args=[function.pk])).status_code == 404

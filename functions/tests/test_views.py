@@ -66,8 +66,13 @@ def test_every_page_requires_sign_in(client, function, saved_event, invocation):
 
 def test_mutating_views_refuse_get(client, owner, function, saved_event):
     client.force_login(owner)
-    for name, args in [("deploy", [function.pk]), ("delete", [function.pk]), ("test", [function.pk]),
-                       ("event-save", [function.pk]), ("event-delete", [function.pk, saved_event.pk])]:
+    for name, args in [
+        ("deploy", [function.pk]),
+        ("delete", [function.pk]),
+        ("test", [function.pk]),
+        ("event-save", [function.pk]),
+        ("event-delete", [function.pk, saved_event.pk]),
+    ]:
         assert client.get(reverse(f"functions:{name}", args=args)).status_code == 405
 
 
@@ -112,7 +117,10 @@ def test_create_from_a_blueprint_makes_a_basic_role(client, owner):
 
     call_command("load_blueprints")
     client.force_login(owner)
-    response = client.post(reverse("functions:create"), {"option": "blueprint", "blueprint": "hello-world-python", "name": "HelloWorld", "role_choice": "new"})
+    response = client.post(
+        reverse("functions:create"),
+        {"option": "blueprint", "blueprint": "hello-world-python", "name": "HelloWorld", "role_choice": "new"},
+    )
     function = Function.objects.get(name="HelloWorld")
     assert response.status_code == 302
     assert function.role.name.startswith("HelloWorld-role-") and function.role.allows_logs
@@ -124,7 +132,9 @@ def test_blueprint_search_finds_both_hello_worlds(client, owner):
 
     call_command("load_blueprints")
     client.force_login(owner)
-    body = client.get(reverse("functions:create"), {"option": "blueprint", "blueprint_q": "hello-world"}, headers={"HX-Request": "true"}).content.decode()
+    body = client.get(
+        reverse("functions:create"), {"option": "blueprint", "blueprint_q": "hello-world"}, headers={"HX-Request": "true"}
+    ).content.decode()
     assert 'value="hello-world-python"' in body and 'value="hello-world"' in body
     assert "s3-object-handler-python" not in body
 
@@ -152,7 +162,9 @@ def test_deploy_saves_a_new_revision(client, owner, function):
 
 def test_saving_invalid_json_says_where(client, owner, function):
     client.force_login(owner)
-    response = client.post(reverse("functions:event-save", args=[function.pk]), {"event_name": "Broken", "event_json": '{"key1": }'})
+    response = client.post(
+        reverse("functions:event-save", args=[function.pk]), {"event_name": "Broken", "event_json": '{"key1": }'}
+    )
     assert response.status_code == 400
     assert "Expecting value at line 1, column 10" in response.content.decode()
     assert not TestEvent.objects.exists()
@@ -188,8 +200,15 @@ def test_create_by_upload_refuses_an_escaping_archive(client, owner):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("../../etc/cron.d/evil", "* * * * * root sh")
     client.force_login(owner)
-    response = client.post(reverse("functions:create"), {"option": "upload", "name": "Uploaded", "runtime": "python3.11",
-                                                          "zip_file": SimpleUploadedFile("evil.zip", buffer.getvalue())})
+    response = client.post(
+        reverse("functions:create"),
+        {
+            "option": "upload",
+            "name": "Uploaded",
+            "runtime": "python3.11",
+            "zip_file": SimpleUploadedFile("evil.zip", buffer.getvalue()),
+        },
+    )
     assert response.status_code == 400
     assert "escapes the function folder: ../../etc/cron.d/evil" in response.content.decode()
     assert not Function.objects.exists()
@@ -200,7 +219,9 @@ def test_a_broker_outage_is_a_message_not_a_lost_invocation(function, monkeypatc
 
     from invoker import concurrency, tasks
 
-    monkeypatch.setattr(concurrency, "acquire", lambda *a, **k: (_ for _ in ()).throw(redis.exceptions.ConnectionError("refused")))
+    monkeypatch.setattr(
+        concurrency, "acquire", lambda *a, **k: (_ for _ in ()).throw(redis.exceptions.ConnectionError("refused"))
+    )
     with pytest.raises(services.ServiceError, match="cannot reach its invocation queue"):
         services.invocation_create(function=function, payload="{}")
     assert not Invocation.objects.exists()
@@ -208,7 +229,10 @@ def test_a_broker_outage_is_a_message_not_a_lost_invocation(function, monkeypatc
     monkeypatch.setattr(concurrency, "acquire", lambda *a, **k: True)
     monkeypatch.setattr(concurrency, "release", lambda *a, **k: None)
     monkeypatch.setattr(tasks.invocation_run, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OSError("broker down")))
-    with pytest.raises(services.ServiceError, match="cannot reach its invocation queue"), django_capture_on_commit_callbacks(execute=True):
+    with (
+        pytest.raises(services.ServiceError, match="cannot reach its invocation queue"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         services.invocation_create(function=function, payload="{}")
     invocation = Invocation.objects.get()
     assert invocation.status == Invocation.Status.FAILED and invocation.error_type == "ServiceException"

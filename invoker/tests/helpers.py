@@ -11,8 +11,16 @@ from functions import services
 from functions.models import Function, Invocation
 
 
-def make_function(owner, *, name: str = "fn", runtime: str = "python3.11", code: str | None = None,
-                  files: dict[str, str] | None = None, handler: str | None = None, **config) -> Function:
+def make_function(
+    owner,
+    *,
+    name: str = "fn",
+    runtime: str = "python3.11",
+    code: str | None = None,
+    files: dict[str, str] | None = None,
+    handler: str | None = None,
+    **config,
+) -> Function:
     if files is None:
         filename = "lambda_function.py" if runtime == "python3.11" else "index.js"
         files = {filename: code or ""}

@@ -84,8 +84,9 @@ def test_it_captures_print_and_logging_in_order(owner):
 
 
 def test_it_reports_a_handler_exception_as_lambda_does(owner):
-    function = Function.objects.get(pk=services.function_create_from_blueprint(
-        owner=owner, name="HelloWorld", blueprint=_blueprint("hello-world-python")).pk)
+    function = Function.objects.get(
+        pk=services.function_create_from_blueprint(owner=owner, name="HelloWorld", blueprint=_blueprint("hello-world-python")).pk
+    )
     ok = invoke(function, {"key1": "value1", "key2": "value2", "key3": "value3"})
     assert response(ok) == "value1"
     failed = invoke(function, {"key2": "value2", "key3": "value3"})
@@ -139,10 +140,18 @@ def test_it_reports_a_runtime_that_exits(owner):
 @pytest.mark.parametrize(
     ("files", "handler", "error_type", "message"),
     [
-        ({"other.py": "x = 1\n"}, "lambda_function.lambda_handler", "Runtime.ImportModuleError",
-         "Unable to import module 'lambda_function': No module named 'lambda_function'"),
-        ({"lambda_function.py": "x = 1\n"}, "lambda_function.lambda_handler", "Runtime.HandlerNotFound",
-         "Handler 'lambda_handler' missing on module 'lambda_function'"),
+        (
+            {"other.py": "x = 1\n"},
+            "lambda_function.lambda_handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'lambda_function': No module named 'lambda_function'",
+        ),
+        (
+            {"lambda_function.py": "x = 1\n"},
+            "lambda_function.lambda_handler",
+            "Runtime.HandlerNotFound",
+            "Handler 'lambda_handler' missing on module 'lambda_function'",
+        ),
     ],
 )
 def test_it_reports_init_errors(owner, files, handler, error_type, message):
@@ -216,7 +225,9 @@ def test_a_code_change_is_picked_up_and_retires_the_old_container(owner):
     function = make_function(owner, code="def lambda_handler(event, context):\n    return 'old'\n")
     assert response(invoke(function)) == "old"
     old_ids = {c.id for c in containers_of(function)}
-    services.function_update_code(function=function, files={"lambda_function.py": "def lambda_handler(event, context):\n    return 'new'\n"})
+    services.function_update_code(
+        function=function, files={"lambda_function.py": "def lambda_handler(event, context):\n    return 'new'\n"}
+    )
     # Retired at once, on every worker, without waiting for an invocation.
     assert wait_until(lambda: not old_ids & {c.id for c in containers_of(function)}, timeout=10)
     second = invoke(function)
@@ -268,7 +279,7 @@ def test_an_unmodified_runtime_client_answers_a_real_invocation(owner):
         "set -eu\n"
         'API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"\n'
         "while true; do\n"
-        '  HEADERS=$(mktemp)\n'
+        "  HEADERS=$(mktemp)\n"
         '  EVENT=$(curl -sS -D "$HEADERS" "$API/next")\n'
         "  REQUEST_ID=$(grep -i '^lambda-runtime-aws-request-id:' \"$HEADERS\" | tr -d '\\r' | cut -d' ' -f2)\n"
         '  echo "custom runtime got $EVENT"\n'
@@ -323,9 +334,16 @@ def test_configuration_changes_reach_the_next_invocation(owner):
 def test_versions_and_aliases_run_their_own_code(owner):
     from functions import versions
 
-    function = make_function(owner, name="Versioned", code="def lambda_handler(event, context):\n    return ['v1', context.invoked_function_arn]\n")
+    function = make_function(
+        owner, name="Versioned", code="def lambda_handler(event, context):\n    return ['v1', context.invoked_function_arn]\n"
+    )
     versions.version_publish(function=function)
-    services.function_update_code(function=function, files={"lambda_function.py": "def lambda_handler(event, context):\n    return ['latest', context.invoked_function_arn]\n"})
+    services.function_update_code(
+        function=function,
+        files={
+            "lambda_function.py": "def lambda_handler(event, context):\n    return ['latest', context.invoked_function_arn]\n"
+        },
+    )
     versions.alias_create(function=function, name="prod", version="1")
     via_alias = _invoke_qualified(function, "prod")
     assert response(via_alias) == ["v1", "arn:aws:lambda:us-east-1:123456789012:function:Versioned:prod"]
@@ -359,10 +377,16 @@ def _invoke_qualified(function, qualifier):
 def test_a_failed_async_invocation_is_retried_twice_with_the_same_request_id(owner):
     import time
 
-    function = make_function(owner, code="def lambda_handler(event, context):\n    print('attempt', context.aws_request_id)\n    raise ValueError('nope')\n")
+    function = make_function(
+        owner,
+        code="def lambda_handler(event, context):\n    print('attempt', context.aws_request_id)\n    raise ValueError('nope')\n",
+    )
     invocation = services.invocation_create(function=function, payload="{}", invocation_type=Invocation.Type.EVENT)
-    assert wait_until(lambda: Invocation.objects.get(pk=invocation.pk).attempts == 3
-                      and Invocation.objects.get(pk=invocation.pk).is_finished, timeout=60, interval=0.5)
+    assert wait_until(
+        lambda: Invocation.objects.get(pk=invocation.pk).attempts == 3 and Invocation.objects.get(pk=invocation.pk).is_finished,
+        timeout=60,
+        interval=0.5,
+    )
     time.sleep(0.5)
     invocation.refresh_from_db()
     assert invocation.status == Invocation.Status.FAILED and invocation.error_type == "ValueError"
@@ -376,9 +400,17 @@ def test_a_failed_async_invocation_is_retried_twice_with_the_same_request_id(own
 
 
 def test_init_output_comes_before_start(owner):
-    function = make_function(owner, code="print('loading')\ndef lambda_handler(event, context):\n    print('handling')\n    return 1\n")
+    function = make_function(
+        owner, code="print('loading')\ndef lambda_handler(event, context):\n    print('handling')\n    return 1\n"
+    )
     for _ in range(5):
-        services.function_update_code(function=function, files={"lambda_function.py": "print('loading')\ndef lambda_handler(event, context):\n    print('handling')\n    return 1\n# " + str(_)})
+        services.function_update_code(
+            function=function,
+            files={
+                "lambda_function.py": "print('loading')\ndef lambda_handler(event, context):\n    print('handling')\n    return 1\n# "
+                + str(_)
+            },
+        )
         invocation = invoke(function)
         events = list(LogEvent.objects.filter(invocation=invocation).order_by("timestamp", "id"))
         assert [e.message for e in events[:3]] == ["loading", f"START RequestId: {invocation.pk} Version: $LATEST", "handling"]

@@ -12,7 +12,7 @@ from .helpers import invoke, make_function, response
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
 
-PROBE = r'''
+PROBE = r"""
 import os, socket, subprocess
 
 def attempt(action):
@@ -47,7 +47,7 @@ def lambda_handler(event, context):
         "tmp": open("/tmp/ok").read(),
         "secrets": sorted(k for k in env if "SECRET_KEY" in k or "REDIS" in k or "DATABASE" in k or "DJANGO" in k),
     }
-'''
+"""
 
 
 def test_the_container_is_locked_down(owner):
@@ -99,8 +99,9 @@ def test_a_restarted_worker_removes_its_orphans():
     from invoker.pool import remove_orphans
 
     client = docker.from_env()
-    orphan = client.containers.create("labda/runtime:python3.11", command=["sleep", "60"], entrypoint=[],
-                                      labels={"labda": "1", "labda.worker": "orphan-test"})
+    orphan = client.containers.create(
+        "labda/runtime:python3.11", command=["sleep", "60"], entrypoint=[], labels={"labda": "1", "labda.worker": "orphan-test"}
+    )
     assert remove_orphans("orphan-test") == 1
     with pytest.raises(docker.errors.NotFound):
         client.containers.get(orphan.id)
@@ -112,7 +113,9 @@ def test_the_sweeper_ends_invocations_whose_worker_died(owner):
     from django.utils import timezone
 
     function = make_function(owner, code="def lambda_handler(e, c):\n    return 1\n")
-    lost = Invocation.objects.create(function=function, status=Invocation.Status.RUNNING, started_at=timezone.now() - timedelta(minutes=10))
+    lost = Invocation.objects.create(
+        function=function, status=Invocation.Status.RUNNING, started_at=timezone.now() - timedelta(minutes=10)
+    )
     recent = Invocation.objects.create(function=function, status=Invocation.Status.RUNNING, started_at=timezone.now())
     assert services.invocations_sweep_stale() == 1
     lost.refresh_from_db()

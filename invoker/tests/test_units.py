@@ -14,9 +14,17 @@ from invoker.spec import FunctionSpec
 def spec(**overrides) -> FunctionSpec:
     data = build_zip({"lambda_function.py": ""})
     values = {
-        "function_uid": "u1", "revision_id": "r1", "name": "Fn", "version": "$LATEST", "runtime": "python3.11",
-        "handler": "lambda_function.lambda_handler", "memory_size": 512, "timeout": 3, "ephemeral_storage": 512,
-        "environment": {"MY_VAR": "1", "AWS_LAMBDA_FUNCTION_NAME": "spoofed"}, "code_sha256_hex": sha256_hex(data),
+        "function_uid": "u1",
+        "revision_id": "r1",
+        "name": "Fn",
+        "version": "$LATEST",
+        "runtime": "python3.11",
+        "handler": "lambda_function.lambda_handler",
+        "memory_size": 512,
+        "timeout": 3,
+        "ephemeral_storage": 512,
+        "environment": {"MY_VAR": "1", "AWS_LAMBDA_FUNCTION_NAME": "spoofed"},
+        "code_sha256_hex": sha256_hex(data),
         "load_code": lambda: data,
     }
     values.update(overrides)
@@ -24,12 +32,25 @@ def spec(**overrides) -> FunctionSpec:
 
 
 def test_the_report_line_has_lambdas_fields_in_order():
-    line = report.report_line(request_id="r", duration_ms=3.014, billed_ms=4, memory_size=128, max_memory_used_mb=36, init_duration_ms=110.1)
-    assert line == "REPORT RequestId: r\tDuration: 3.01 ms\tBilled Duration: 4 ms\tMemory Size: 128 MB\tMax Memory Used: 36 MB\tInit Duration: 110.10 ms\t"
+    line = report.report_line(
+        request_id="r", duration_ms=3.014, billed_ms=4, memory_size=128, max_memory_used_mb=36, init_duration_ms=110.1
+    )
+    assert (
+        line
+        == "REPORT RequestId: r\tDuration: 3.01 ms\tBilled Duration: 4 ms\tMemory Size: 128 MB\tMax Memory Used: 36 MB\tInit Duration: 110.10 ms\t"
+    )
 
 
 def test_a_warm_report_has_no_init_duration_and_a_timeout_says_so():
-    line = report.report_line(request_id="r", duration_ms=1000, billed_ms=1000, memory_size=128, max_memory_used_mb=30, init_duration_ms=None, status="timeout")
+    line = report.report_line(
+        request_id="r",
+        duration_ms=1000,
+        billed_ms=1000,
+        memory_size=128,
+        max_memory_used_mb=30,
+        init_duration_ms=None,
+        status="timeout",
+    )
     assert "Init Duration" not in line and line.endswith("Status: timeout\t")
 
 
@@ -39,7 +60,9 @@ def test_billed_duration_rounds_up_to_the_millisecond(duration, init, billed):
 
 
 def test_every_limit_is_a_docker_flag(settings):
-    create, host = container_create_args(spec(), env_id="e1", log_stream="s", image="img", code_dir="/code", socket_dir="/sock", worker="w")
+    create, host = container_create_args(
+        spec(), env_id="e1", log_stream="s", image="img", code_dir="/code", socket_dir="/sock", worker="w"
+    )
     assert host["network_mode"] == "none"
     assert host["read_only"] is True
     assert host["mem_limit"] == host["memswap_limit"] == "512m"
