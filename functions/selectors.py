@@ -83,7 +83,6 @@ def code_context(*, function: Function) -> dict:
     current = next((n for n in names if n.rsplit(".", 1)[0] == handler_module), names[0] if names else "")
     return {
         "files": files,
-        "files_json": json.dumps(files),
         "current_file": current,
     }
 

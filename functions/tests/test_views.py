@@ -236,3 +236,12 @@ def test_a_broker_outage_is_a_message_not_a_lost_invocation(function, monkeypatc
         services.invocation_create(function=function, payload="{}")
     invocation = Invocation.objects.get()
     assert invocation.status == Invocation.Status.FAILED and invocation.error_type == "ServiceException"
+
+
+def test_code_is_data_in_the_page_never_markup(client, owner, instructor):
+    evil = "# </script><script>alert('owned')</script>\ndef lambda_handler(e, c):\n    return 1\n"
+    function = services.function_create(owner=owner, name="Evil", runtime="python3.11", files={"lambda_function.py": evil})
+    client.force_login(instructor)
+    page = client.get(reverse("functions:detail", args=[function.pk])).content.decode()
+    assert "<script>alert('owned')</script>" not in page
+    assert "\\u003C/script\\u003E" in page
