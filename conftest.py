@@ -39,7 +39,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     redis_client = __import__("redis").Redis.from_url(settings.REDIS_URL)
     redis_client.flushdb()
     env = dict(os.environ)
-    env["LABDA_SQLITE_PATH"] = str(settings.DATABASES["default"]["NAME"])
+    # The worker uses the test database pytest-django made (SQLite or PostgreSQL).
+    env["LABDA_SQLITE_PATH"] = env["LABDA_DATABASE_NAME"] = str(settings.DATABASES["default"]["NAME"])
     output = Path(os.getenv("LABDA_TEST_OUTPUT", ROOT / "test-output"))
     output.mkdir(parents=True, exist_ok=True)
     log = open(output / "celery-worker.log", "w")  # noqa: SIM115 - open for the whole session

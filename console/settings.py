@@ -89,6 +89,9 @@ WSGI_APPLICATION = "console.wsgi.application"
 SQLITE_PATH = Path(os.getenv("LABDA_SQLITE_PATH", BASE_DIR / "var" / "labda.sqlite3"))
 if os.getenv("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # The test suite points its worker process at the test database.
+    if os.getenv("LABDA_DATABASE_NAME"):
+        DATABASES["default"]["NAME"] = os.environ["LABDA_DATABASE_NAME"]
 else:
     DATABASES = {
         "default": {
