@@ -10,6 +10,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 mode=${1:-}
 mkdir -p var
+# What this run had to start, so `make up` can stop it again on Ctrl-C.
+started=var/started-services
 log() { printf 'labda: %s\n' "$*"; }
 
 sudo=""
@@ -56,6 +58,7 @@ if ! .venv/bin/python -c "import redis,sys; redis.Redis.from_url(sys.argv[1], so
     mkdir -p var/redis
     redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --dir "$root/var/redis" \
         --appendonly yes --appendfsync everysec --logfile "$root/var/redis.log"
+    echo redis >>"$started"
     for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
@@ -67,6 +70,7 @@ if ! docker info >/dev/null 2>&1; then
     if ! docker info >/dev/null 2>&1; then
         log "starting dockerd"
         $sudo sh -c "nohup dockerd >'$root/var/dockerd.log' 2>&1 &"
+        echo dockerd >>"$started"
     fi
     for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
     docker info >/dev/null 2>&1 || { log "the Docker engine did not start:"; tail -20 var/dockerd.log; exit 1; }

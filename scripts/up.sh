@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # `make up`: set up, then run the web server and the Celery worker (with its
-# beat schedule) in the foreground. Ctrl-C stops both.
+# beat schedule) in the foreground. Ctrl-C stops everything it started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+rm -f var/started-services
 scripts/setup.sh
 port=${PORT:-8000}
 pids=()
@@ -12,6 +15,16 @@ cleanup() {
     echo "labda: stopping"
     kill "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
+    # Ctrl-C stops everything `make up` started, Redis and dockerd included.
+    if grep -qx redis var/started-services 2>/dev/null; then
+        redis-cli -p 6379 shutdown >/dev/null 2>&1 || true
+        echo "labda: stopped Redis"
+    fi
+    if grep -qx dockerd var/started-services 2>/dev/null; then
+        [ -f /var/run/docker.pid ] && $sudo kill "$(cat /var/run/docker.pid)" 2>/dev/null || true
+        echo "labda: stopped dockerd"
+    fi
+    rm -f var/started-services
 }
 trap cleanup INT TERM EXIT
 .venv/bin/celery -A console worker -B -P threads -c "${LABDA_WORKER_CONCURRENCY:-16}" -l info \
