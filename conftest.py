@@ -28,60 +28,54 @@ def instructor(django_user_model):
     return django_user_model.objects.create_user(username="teacher", password="pw-teacher", is_staff=True)
 
 
+def start_worker(label: str, **env_overrides: str) -> subprocess.Popen:
+    """Start a real Celery worker process on the test database, as a worker
+    host would run it; return once it answers a ping."""
+    from django.conf import settings
+
+    from console.celery import app
+
+    env = dict(os.environ, **env_overrides)
+    # The worker uses the test database pytest-django made (SQLite or PostgreSQL).
+    env["LABDA_SQLITE_PATH"] = env["LABDA_DATABASE_NAME"] = str(settings.DATABASES["default"]["NAME"])
+    output = Path(os.getenv("LABDA_TEST_OUTPUT", ROOT / "test-output"))
+    output.mkdir(parents=True, exist_ok=True)
+    log_path = output / f"celery-{label}.log"
+    name = f"{env.get('LABDA_WORKER_NAME', settings.LABDA_WORKER_NAME)}@localhost"
+    command = [sys.executable, "-m", "celery", "-A", "console", "worker", "-P", "threads", "-c", "8", "-l", "info"]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [*command, "-n", name, "--without-gossip", "--without-mingle"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"The Celery worker exited: see {log_path}")
+        if app.control.ping(destination=[name], timeout=0.5):
+            return proc
+    proc.kill()
+    raise RuntimeError("The Celery worker did not start within 60 s")
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    proc.terminate()  # a warm shutdown removes its containers
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real Celery worker process on the test database, real Redis and the
     real Docker engine, for the whole session."""
     from django.conf import settings
 
-    from console.celery import app
-
-    redis_client = __import__("redis").Redis.from_url(settings.REDIS_URL)
-    redis_client.flushdb()
-    env = dict(os.environ)
-    # The worker uses the test database pytest-django made (SQLite or PostgreSQL).
-    env["LABDA_SQLITE_PATH"] = env["LABDA_DATABASE_NAME"] = str(settings.DATABASES["default"]["NAME"])
-    output = Path(os.getenv("LABDA_TEST_OUTPUT", ROOT / "test-output"))
-    output.mkdir(parents=True, exist_ok=True)
-    log = open(output / "celery-worker.log", "w")  # noqa: SIM115 - open for the whole session
-    name = f"{settings.LABDA_WORKER_NAME}@localhost"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "console",
-            "worker",
-            "-P",
-            "threads",
-            "-c",
-            "8",
-            "-l",
-            "info",
-            "-n",
-            name,
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"The Celery worker exited: see {output / 'celery-worker.log'}")
-        if app.control.ping(destination=[name], timeout=0.5):
-            break
-    else:
-        proc.kill()
-        raise RuntimeError("The Celery worker did not start within 60 s")
+    __import__("redis").Redis.from_url(settings.REDIS_URL).flushdb()
+    proc = start_worker("worker")
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_worker(proc)

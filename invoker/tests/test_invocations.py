@@ -414,3 +414,36 @@ def test_init_output_comes_before_start(owner):
         invocation = invoke(function)
         events = list(LogEvent.objects.filter(invocation=invocation).order_by("timestamp", "id"))
         assert [e.message for e in events[:3]] == ["loading", f"START RequestId: {invocation.pk} Version: $LATEST", "handling"]
+
+
+def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
+    """Scale-out is Celery's: another worker (its own name, socket folder and
+    code cache, as on another host) takes invocations from the same queue,
+    and a function's concurrency limit holds across both."""
+    import os
+
+    from conftest import start_worker, stop_worker
+
+    root = settings.BASE_DIR
+    second = start_worker(
+        "worker-b",
+        LABDA_WORKER_NAME="labda-test-b",
+        LABDA_RUN_DIR=os.environ.get("LABDA_RUN_DIR", "/run/labda-test") + "-b",
+        LABDA_CODE_DIR=str(root / "var" / "test-code-b"),
+    )
+    try:
+        code = "import time\ndef lambda_handler(event, context):\n    time.sleep(2)\n    return context.log_stream_name\n"
+        # More at once than the first worker's 8 threads can take: the rest
+        # must go to the second worker.
+        function = make_function(owner, code=code, timeout=20, reserved_concurrency=12)
+        created = [services.invocation_create(function=function, payload="{}") for _ in range(14)]
+        statuses = [i.status for i in created]
+        # The limit is counted in Redis, for every worker host at once.
+        assert statuses.count(Invocation.Status.THROTTLED) == 2
+        assert wait_until(lambda: all(Invocation.objects.get(pk=i.pk).is_finished for i in created), timeout=60)
+        workers = {c.labels["labda.worker"] for c in containers_of(function)}
+        assert workers == {"labda-test", "labda-test-b"}
+        ran = Invocation.objects.filter(function=function, status=Invocation.Status.SUCCEEDED)
+        assert ran.count() == 12 and len({i.log_stream_id for i in ran}) == 12
+    finally:
+        stop_worker(second)
