@@ -79,6 +79,8 @@ class ExecutionEnvironment:
                 on_lines=self._tail,
             )
             self.channel.on_first_next = self._mark_init_output
+            # START reaches the live tail before anything the handler prints.
+            self.channel.on_handover = lambda invoke: self._tail_start(invoke, invoke.started_wall or time.time())
             create, host = container_create_args(
                 self.spec,
                 env_id=self.id,
@@ -185,7 +187,6 @@ class ExecutionEnvironment:
             if cold:
                 init_ms = (message.at - self.started) * 1000
             ready_at = message.at
-            self._tail_start(request, request.started_wall or time.time())
             remaining = request.timeout_s - (time.monotonic() - message.at)
             message = self._wait_for(("response", "error", "too_large", "exited", "init_error"), remaining)
         end = time.monotonic()

@@ -60,6 +60,8 @@ class RuntimeChannel:
         # Called when the runtime first asks for an event: whatever it printed
         # before that is its initialisation's output.
         self.on_first_next: Callable[[], None] | None = None
+        # Called as an event is handed over, before the handler can print.
+        self.on_handover: Callable[[Invoke], None] | None = None
 
     def take_next(self) -> Invoke | None:
         """Block until the next event (None means the environment is closing)."""
@@ -74,6 +76,8 @@ class RuntimeChannel:
             return None
         invoke.started = time.monotonic()
         invoke.started_wall = time.time()
+        if self.on_handover:
+            self.on_handover(invoke)
         self.current = invoke
         self.outbox.put(Message("started", at=invoke.started, request_id=invoke.request_id))
         return invoke
