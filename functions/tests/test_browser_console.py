@@ -5,35 +5,24 @@ upload, and delete from the list. Screenshots go to test-output/screenshots/."""
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 
 import pytest
 
 from functions.models import Alias, Function, FunctionVersion
 
-from .test_browser_first_flow import page, shot  # noqa: F401 - the page fixture
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from .browser import shot, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
 
 
-def sign_in(page, live_server) -> None:  # noqa: F811
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "student1")
-    page.fill("#id_password", "pw-student1")
-    page.click("button:has-text('Sign in')")
-    page.wait_for_selector("h1:has-text('Functions')")
-
-
-def run_test(page) -> str:  # noqa: F811
+def run_test(page) -> str:
     page.click("#test-button")
     page.wait_for_selector("#execution-result[data-status]", timeout=60_000)
     return page.inner_text("#execution-result")
 
 
-def test_author_edit_configure_version_alias_and_delete(page, live_server, owner, tmp_path):  # noqa: F811
+def test_author_edit_configure_version_alias_and_delete(page, live_server, owner, tmp_path):
     sign_in(page, live_server)
     page.click("a:has-text('Create function')")
     page.fill("#id_name", "Greeter")
@@ -151,7 +140,7 @@ def test_author_edit_configure_version_alias_and_delete(page, live_server, owner
     shot(page, "18-deleted")
 
 
-def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):  # noqa: F811
+def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):
     from functions import services
 
     code = "import time\ndef lambda_handler(event, context):\n    print('working')\n    time.sleep(4)\n    return 'done'\n"
@@ -169,7 +158,7 @@ def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):  
     assert '"done"' in page.inner_text("#result-response")
 
 
-def test_an_asynchronous_test_is_queued_then_shows_its_result(page, live_server, owner):  # noqa: F811
+def test_an_asynchronous_test_is_queued_then_shows_its_result(page, live_server, owner):
     from functions import services
     from functions.models import Invocation
 

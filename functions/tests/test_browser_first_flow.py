@@ -5,53 +5,14 @@ Test again. Screenshots go to test-output/screenshots/ for people to look at."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
 from functions.models import Function, Invocation, TestEvent
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made
-# by the test itself are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from .browser import set_event_json, shot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
-
-SHOTS = Path(os.getenv("LABDA_TEST_OUTPUT", "test-output")) / "screenshots"
-CHROMIUM = os.getenv("LABDA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def set_event_json(page, text: str) -> None:
-    page.evaluate("t => document.querySelector('#event-editor .CodeMirror').CodeMirror.setValue(t)", text)
 
 
 def test_hello_world_from_a_blueprint_to_a_keyerror(page, live_server, owner):

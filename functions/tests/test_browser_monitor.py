@@ -6,17 +6,13 @@ test-output/screenshots/monitor-*.png."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from functions import services
 from functions.models import Invocation
 from invoker.tests.helpers import invoke, make_function
 
-from .test_browser_first_flow import page, shot  # noqa: F401 - the page fixture
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from .browser import shot, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
 
@@ -41,15 +37,7 @@ def lambda_handler(event, context):
 """
 
 
-def sign_in(page, live_server) -> None:  # noqa: F811
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "student1")
-    page.fill("#id_password", "pw-student1")
-    page.click("button:has-text('Sign in')")
-    page.wait_for_selector("h1:has-text('Functions')")
-
-
-def test_graphs_drawn_after_real_invocations_and_redrawn_after_a_test(page, live_server, owner):  # noqa: F811
+def test_graphs_drawn_after_real_invocations_and_redrawn_after_a_test(page, live_server, owner):
     function = make_function(owner, name="MonitorDemo", code=HANDLER)
     for n in range(3):
         assert invoke(function, {"n": n}).status == "succeeded"
@@ -108,7 +96,7 @@ def test_graphs_drawn_after_real_invocations_and_redrawn_after_a_test(page, live
     shot(page, "monitor-03-empty-range")
 
 
-def test_an_invocation_compare_replay_and_the_log_pages(page, live_server, owner):  # noqa: F811
+def test_an_invocation_compare_replay_and_the_log_pages(page, live_server, owner):
     function = make_function(owner, name="Explained", code=HANDLER)
     cold = invoke(function, {"n": 1})
     warm = invoke(function, {"n": 2})
@@ -171,7 +159,7 @@ def test_an_invocation_compare_replay_and_the_log_pages(page, live_server, owner
     shot(page, "monitor-10-log-events")
 
 
-def test_live_tail_shows_lines_while_the_invocation_runs(page, live_server, owner):  # noqa: F811
+def test_live_tail_shows_lines_while_the_invocation_runs(page, live_server, owner):
     function = make_function(owner, name="Ticker", code=TICKER, timeout=20)
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/functions/{function.pk}/logs/tail/")

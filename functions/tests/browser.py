@@ -1,0 +1,39 @@
+"""Helpers for the browser tests (headless Debian Chromium driven by
+Playwright); the `page` fixture is in conftest.py."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SHOTS = Path(os.getenv("LABDA_TEST_OUTPUT", "test-output")) / "screenshots"
+CHROMIUM = os.getenv("LABDA_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling hosts this
+# closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def shot(page, name: str) -> None:
+    """Keep a full-page screenshot for people to look at."""
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, live_server, username: str = "student1", password: str = "pw-student1") -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("h1:has-text('Functions')")
+
+
+def set_event_json(page, text: str) -> None:
+    """Type an event into the Test tab's JSON editor (CodeMirror)."""
+    page.evaluate("t => document.querySelector('#event-editor .CodeMirror').CodeMirror.setValue(t)", text)
