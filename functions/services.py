@@ -339,7 +339,10 @@ def invocation_finish(*, invocation_id: str, outcome) -> Invocation | None:
         outcome.status, Invocation.Status.FAILED
     )
     with transaction.atomic():
-        invocation = Invocation.objects.select_related("function__role").filter(pk=invocation_id).first()
+        # Not the package: this runs at the end of every (warm) invocation.
+        invocation = (
+            Invocation.objects.select_related("function__role").defer("function__code_zip").filter(pk=invocation_id).first()
+        )
         if invocation is None or invocation.is_finished:
             return invocation
         function = invocation.function

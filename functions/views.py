@@ -24,9 +24,11 @@ TEST_WAIT_SECONDS = 2.0
 
 def _get_function_for_user(request: HttpRequest, pk: int) -> Function:
     """The user's own function (staff: anyone's); anything else is a 404."""
+    # The package loads only where a page reads it (code tab, download).
+    functions = Function.objects.defer("code_zip")
     if request.user.is_staff:
-        return get_object_or_404(Function, pk=pk)
-    return get_object_or_404(Function, pk=pk, owner=request.user)
+        return get_object_or_404(functions, pk=pk)
+    return get_object_or_404(functions, pk=pk, owner=request.user)
 
 
 @login_required
