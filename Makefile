@@ -14,7 +14,7 @@ bench:         ## measure invoke latency and cold starts against plain docker ru
 	.venv/bin/python bench/monitor_render.py
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
 setup:
 	scripts/setup.sh

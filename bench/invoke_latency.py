@@ -85,13 +85,13 @@ def start_worker() -> subprocess.Popen:
 
 
 def bench_end_to_end(function) -> list[float]:
-    from functions import services
+    from functions.services import invocations as invocation_services
 
     times = []
     for i in range(WARM_N + 5):
         start = time.perf_counter()
-        invocation = services.invocation_create(function=function, payload=json.dumps(EVENT))
-        invocation = services.invocation_wait(invocation=invocation, timeout=30)
+        invocation = invocation_services.invocation_create(function=function, payload=json.dumps(EVENT))
+        invocation = invocation_services.invocation_wait(invocation=invocation, timeout=30)
         elapsed = (time.perf_counter() - start) * 1000
         assert invocation.status == "succeeded", invocation.response
         if i >= 5:  # the first ones start the container
@@ -101,7 +101,7 @@ def bench_end_to_end(function) -> list[float]:
 
 def bench_pool(function) -> tuple[list[float], list[float], list[float], list[float]]:
     """(boundary overhead ms, handler durations ms, cold start ms, init durations ms)"""
-    from functions.services import function_spec
+    from functions.services.specs import function_spec
     from invoker.pool import WarmPool
     from invoker.runtime_api import Invoke
 
@@ -168,7 +168,8 @@ def bench_docker_run(code_dir: Path) -> list[float]:
 
 
 def main() -> None:
-    from functions import services
+    from functions.services import functions as function_services
+    from functions.services import specs as spec_services
     from invoker.code_cache import code_dir
 
     call_command("migrate", verbosity=0)
@@ -177,7 +178,7 @@ def main() -> None:
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     user, _ = get_user_model().objects.get_or_create(username="bench")
     user.functions.all().delete()
-    function = services.function_create(
+    function = function_services.function_create(
         owner=user, name=f"Bench{uuid.uuid4().hex[:6]}", runtime="python3.11", files={"lambda_function.py": HANDLER}
     )
     worker = start_worker()
@@ -187,7 +188,7 @@ def main() -> None:
         worker.terminate()
         worker.wait(timeout=30)
     overhead, durations, cold, inits = bench_pool(function)
-    baseline = bench_docker_run(code_dir(services.function_spec(function)))
+    baseline = bench_docker_run(code_dir(spec_services.function_spec(function)))
 
     rows = [
         ("warm invoke, end to end (web service -> Celery -> container -> row)", e2e),

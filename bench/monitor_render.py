@@ -45,8 +45,10 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, ExpressionWrapper, IntegerField, Max, Min, Sum, Value  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from functions import monitoring, services  # noqa: E402
+from functions import cost  # noqa: E402
 from functions.models import Function, Invocation, MetricMinute  # noqa: E402
+from functions.selectors import monitoring, timerange  # noqa: E402
+from functions.services import functions as function_services  # noqa: E402
 
 TOTAL_INVOCATIONS = 1_000_000
 DAYS = 30
@@ -100,7 +102,7 @@ def build(function: Function, end: datetime) -> None:
             duration_min=avg * 0.4,
             duration_max=avg * 3.5,
             billed_ms_sum=billed,
-            gb_seconds=billed / 1000 * memory / 1024,
+            gb_seconds=cost.gb_seconds(billed, memory),
             cold_starts=colds,
             init_duration_sum=colds * 175.0,
             init_duration_max=210.0 if colds else None,
@@ -186,7 +188,7 @@ def dataset() -> Function:
         flush=True,
     )
     started = time.perf_counter()
-    function = services.function_create(
+    function = function_services.function_create(
         owner=user, name=NAME, runtime="python3.11", files={"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"}
     )
     end = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -210,7 +212,7 @@ def timed(fn, n: int = RENDERS) -> list[float]:
 
 def baseline_from_invocations(function: Function, params: dict) -> None:
     """The same graphs from Invocation rows: what a page without rollups does."""
-    time_range = monitoring.parse_time_range(params)
+    time_range = timerange.parse_time_range(params)
     rows = Invocation.objects.filter(function=function, created_at__gte=time_range.start, created_at__lt=time_range.end)
     bucket = ExpressionWrapper(
         (monitoring.EpochSeconds("created_at") - Value(int(time_range.start.timestamp()))) / Value(time_range.period),
@@ -264,8 +266,8 @@ def main() -> None:
         "1w": {"range": "1w"},
         "30 d": {
             "range": "custom",
-            "start": (month_end - timedelta(days=DAYS)).strftime(monitoring.CUSTOM_FORMAT),
-            "end": month_end.strftime(monitoring.CUSTOM_FORMAT),
+            "start": (month_end - timedelta(days=DAYS)).strftime(timerange.CUSTOM_FORMAT),
+            "end": month_end.strftime(timerange.CUSTOM_FORMAT),
         },
     }
     for key, params in ranges.items():
@@ -299,7 +301,7 @@ def main() -> None:
         f"{'ok' if pct(publish, 99) <= 100 else 'OVER'} (target 0.1 ms)"
     )
     print("-" * 104)
-    week = monitoring.preset_range("1w")
+    week = timerange.preset_range("1w")
     plan_rows = monitoring._in_range(function, "", week).explain()
     plan_recent = Invocation.objects.filter(function=function, created_at__gte=week.start).order_by("-created_at")[:50].explain()
     print(f"rollup query plan:  {plan_rows.strip()}")

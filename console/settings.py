@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "functions",
-    # Installed (it has no models) so Celery's autodiscover finds its tasks.
+    # Installed (it has no models) for its worker signals.
     "invoker",
 ]
 
@@ -148,10 +148,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1200}
 CELERY_TASK_TIME_LIMIT = 1100
 CELERY_BEAT_SCHEDULE = {
     # Ends invocations whose worker died (https://crontab.guru/#*_*_*_*_*).
-    "invocations-sweep-stale": {"task": "invoker.tasks.invocations_sweep_stale", "schedule": 60.0},
+    "invocations-sweep-stale": {"task": "functions.tasks.invocations_sweep_stale", "schedule": 60.0},
     # Deletes log events older than their log group's retention, hourly
     # (CloudWatch too removes expired events some time after they expire).
-    "logs-expire": {"task": "invoker.tasks.logs_expire", "schedule": 3600.0},
+    "logs-expire": {"task": "functions.tasks.logs_expire", "schedule": 3600.0},
 }
 
 # --- Labda

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from .arns import function_arn, log_group_name, role_arn
+from .limits import DESCRIPTION_MAX_LENGTH
 
 BASIC_EXECUTION_POLICY = {
     "Version": "2012-10-17",
@@ -39,7 +44,7 @@ class ExecutionRole(models.Model):
         return self.name
 
     def arn(self) -> str:
-        return f"arn:aws:iam::{settings.LABDA_ACCOUNT_ID}:role/service-role/{self.name}"
+        return role_arn(self.name)
 
     @property
     def allows_logs(self) -> bool:
@@ -54,19 +59,16 @@ class ExecutionRole(models.Model):
         return False
 
 
-class Runtime(models.TextChoices):
-    PYTHON311 = "python3.11", "Python 3.11"
-    NODEJS18 = "nodejs18.x", "Node.js 18.x"
-    PROVIDED = "provided", "Custom runtime on Debian 12"
-
-
 class Function(models.Model):
+    NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="functions")
     # Stable identity for containers and throttling, never reused.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=64)
-    description = models.CharField(max_length=256, blank=True)
-    runtime = models.CharField(max_length=32, choices=Runtime.choices)
+    description = models.CharField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    # One of invoker.images.RUNTIMES (checked by the services).
+    runtime = models.CharField(max_length=32)
     handler = models.CharField(max_length=128)
     architecture = models.CharField(max_length=16, default="x86_64")
     memory_size = models.PositiveIntegerField(default=128)
@@ -96,11 +98,11 @@ class Function(models.Model):
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:lambda:{settings.LABDA_REGION}:{settings.LABDA_ACCOUNT_ID}:function:{self.name}"
+        return function_arn(self.name)
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
+        return log_group_name(self.name)
 
 
 class TestEvent(models.Model):
@@ -195,6 +197,17 @@ class Invocation(models.Model):
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
 
+    def mark_throttled(self) -> None:
+        """Refused at the concurrency limit, as Lambda refuses it (unsaved)."""
+        self.status = self.Status.THROTTLED
+        self.function_error = ""
+        self.error_type = "TooManyRequestsException"
+        self.error_message = "Rate Exceeded."
+        self.response = json.dumps(
+            {"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded", "Type": "User", "message": "Rate Exceeded."}
+        )
+        self.finished_at = timezone.now()
+
 
 class LogEvent(models.Model):
     stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="events")
@@ -216,7 +229,8 @@ class Blueprint(models.Model):
     name = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=128)
     description = models.TextField()
-    runtime = models.CharField(max_length=32, choices=Runtime.choices)
+    # One of invoker.images.RUNTIMES (checked by the services).
+    runtime = models.CharField(max_length=32)
     handler = models.CharField(max_length=128)
     files = models.JSONField(default=dict)
     tags = models.JSONField(default=list)
@@ -234,8 +248,9 @@ class FunctionVersion(models.Model):
 
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    description = models.CharField(max_length=256, blank=True)
-    runtime = models.CharField(max_length=32, choices=Runtime.choices)
+    description = models.CharField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    # One of invoker.images.RUNTIMES (checked by the services).
+    runtime = models.CharField(max_length=32)
     handler = models.CharField(max_length=128)
     memory_size = models.PositiveIntegerField()
     timeout = models.PositiveIntegerField()
@@ -262,7 +277,7 @@ class Alias(models.Model):
 
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=128)
-    description = models.CharField(max_length=256, blank=True)
+    description = models.CharField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     version = models.CharField(max_length=16)  # "$LATEST" or a version number
     additional_version = models.CharField(max_length=16, blank=True)
     additional_weight = models.FloatField(default=0.0)  # 0..1, share of the additional version

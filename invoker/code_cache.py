@@ -10,8 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from functions.code_package import extract_zip
-
+from .package import extract_zip
 from .spec import FunctionSpec
 
 

@@ -10,8 +10,15 @@ next invocation retires the old ones.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
+from celery import current_app
 from celery.worker.control import control_command
+
+from .pool import current_pool
+
+if TYPE_CHECKING:
+    from celery.utils.collections import AttributeDict
 
 log = logging.getLogger(__name__)
 
@@ -20,20 +27,19 @@ log = logging.getLogger(__name__)
     args=[("function_uid", str), ("version", str), ("keep_revision", str)],
     signature="<function_uid> [version] [keep_revision]",
 )
-def labda_retire(state, function_uid: str, version: str | None = None, keep_revision: str | None = None) -> dict:
-    from . import pool
-
-    if pool._pool is None:  # nothing warm on this worker yet
+def labda_retire(
+    state: AttributeDict, function_uid: str, version: str | None = None, keep_revision: str | None = None
+) -> dict[str, int]:
+    current = current_pool()
+    if current is None:  # nothing warm on this worker yet
         return {"ok": 0}
-    return {"ok": pool._pool.retire_function(function_uid, version=version or None, keep_revision=keep_revision or None)}
+    return {"ok": current.retire_function(function_uid, version=version or None, keep_revision=keep_revision or None)}
 
 
 def broadcast_retire(function_uid: str, *, version: str | None = None, keep_revision: str | None = None) -> None:
     """Ask every worker to retire outdated environments (no reply awaited)."""
-    from console.celery import app
-
     try:
-        app.control.broadcast(
+        current_app.control.broadcast(
             "labda_retire",
             arguments={"function_uid": function_uid, "version": version or "", "keep_revision": keep_revision or ""},
             reply=False,

@@ -23,7 +23,7 @@ from . import live_tail, report
 from .code_cache import code_dir
 from .docker_client import client
 from .images import image_for
-from .limits import container_create_args
+from .limits import ERR_RESPONSE_TOO_LARGE, container_create_args
 from .log_pipe import LogPipe
 from .runtime_api import Invoke, Message, RuntimeAPIServer, RuntimeChannel
 from .spec import FunctionSpec, Outcome
@@ -181,7 +181,7 @@ class ExecutionEnvironment:
         outcome.log_stream = self.log_stream
         self.channel.inbox.put(request)
         init_ms: float | None = None
-        message = self._wait_for(("started", "init_error", "exited"), init_timeout if cold else init_timeout)
+        message = self._wait_for(("started", "init_error", "exited"), init_timeout)
         ready_at = time.monotonic()
         if message and message.kind == "started":
             if cold:
@@ -243,7 +243,7 @@ class ExecutionEnvironment:
             outcome.status = "failed"
             outcome.function_error = True
             outcome.error_type = "Function.ResponseSizeTooLarge"
-            outcome.error_message = "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
+            outcome.error_message = ERR_RESPONSE_TOO_LARGE
             outcome.response = _error_body(outcome.error_message, outcome.error_type)
         else:  # exited
             oom, text = self._exit_state()

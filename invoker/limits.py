@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 
 from .spec import FunctionSpec
@@ -10,6 +12,11 @@ SANDBOX_USER = "993:990"  # sbx_user1051, as on Lambda
 # Lambda gives a function one vCPU's worth of CPU at 1,769 MB.
 MB_PER_VCPU = 1769
 RUNTIME_API_PORT = 9001
+# Lambda's limit on a synchronous invocation's event and response: 6 MB.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+ERR_RESPONSE_TOO_LARGE = f"Response payload size exceeded maximum allowed payload size ({MAX_PAYLOAD_BYTES} bytes)."
+# Credentials the platform sets (for the execution role), never the user.
+CREDENTIAL_ENV_KEYS = frozenset({"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"})
 
 
 def cpu_shares(memory_size: int) -> int:
@@ -17,9 +24,13 @@ def cpu_shares(memory_size: int) -> int:
     return max(2, round(1024 * memory_size / MB_PER_VCPU))
 
 
+# Unreserved variables the platform sets and a function may override (AWS's TZ).
+DEFAULT_ENV = {"TZ": ":UTC"}
+
+
 def container_environment(spec: FunctionSpec, log_stream: str) -> dict[str, str]:
-    """The user's variables first; the platform's reserved ones win."""
-    env = dict(spec.environment)
+    """Defaults, then the user's variables; the platform's reserved ones win."""
+    env = {**DEFAULT_ENV, **spec.environment}
     env.update(
         {
             "_HANDLER": spec.handler,
@@ -36,15 +47,38 @@ def container_environment(spec: FunctionSpec, log_stream: str) -> dict[str, str]
             "LABDA_RUNTIME_SOCKET": "/var/run/labda/runtime.sock",
             "LAMBDA_TASK_ROOT": "/var/task",
             "LAMBDA_RUNTIME_DIR": "/var/runtime",
-            "TZ": ":UTC",
         }
     )
     return env
 
 
+def _platform_keys() -> frozenset[str]:
+    probe = FunctionSpec(
+        function_uid="",
+        revision_id="",
+        name="",
+        version="",
+        runtime="",
+        handler="",
+        memory_size=0,
+        timeout=0,
+        ephemeral_storage=0,
+        environment={},
+        code_sha256_hex="",
+        load_code=bytes,
+    )
+    return frozenset(container_environment(probe, ""))
+
+
+# Lambda's reserved variables: a function's configuration cannot set them.
+# Exactly the keys the container really gets from the platform, and the
+# credentials.
+RESERVED_ENV_KEYS = (_platform_keys() - set(DEFAULT_ENV)) | CREDENTIAL_ENV_KEYS | {"_X_AMZN_TRACE_ID"}
+
+
 def container_create_args(
     spec: FunctionSpec, *, env_id: str, log_stream: str, image: str, code_dir: str, socket_dir: str, worker: str
-) -> tuple[dict, dict]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(arguments of create_container, arguments of create_host_config)."""
     memory = f"{spec.memory_size}m"
     host_config = {

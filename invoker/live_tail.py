@@ -22,6 +22,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from . import redis_client
 
@@ -56,7 +57,7 @@ class TailLine:
 
 class _Publisher:
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, float, str, str, str]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._last_error = 0.0
@@ -102,7 +103,7 @@ class _Publisher:
         # One stream entry per function per round trip, holding every batch
         # queued meanwhile: the thread's work stays small however chatty the
         # functions are (it shares the GIL with the invocations).
-        by_key: dict[str, list] = {}
+        by_key: dict[str, list[list[float | str]]] = {}
         for redis_key, timestamp, log_stream, request_id, text in batch:
             by_key.setdefault(redis_key, []).append([round(timestamp, 6), log_stream, request_id, text])
         pipe = redis_client.client().pipeline(transaction=False)
@@ -144,7 +145,11 @@ def cursor_since(seconds_ago: float) -> str:
 
 def read(function_uid: str, *, after: str, count: int = 200) -> tuple[list[TailLine], str]:
     """Lines published after the cursor `after`, and the cursor to ask with next."""
-    entries = redis_client.client().xrange(key(function_uid), min=f"({after}", max="+", count=count)
+    # The client does not decode responses: ids and fields are bytes.
+    entries = cast(
+        "list[tuple[bytes, dict[bytes, bytes]]]",
+        redis_client.client().xrange(key(function_uid), min=f"({after}", max="+", count=count),
+    )
     lines: list[TailLine] = []
     cursor = after
     for entry_id, fields in entries:

@@ -164,6 +164,11 @@ _pool: WarmPool | None = None
 _pool_lock = threading.Lock()
 
 
+def current_pool() -> WarmPool | None:
+    """This process's pool, if it has started one (nothing warm otherwise)."""
+    return _pool
+
+
 def get_pool() -> WarmPool:
     global _pool
     with _pool_lock:

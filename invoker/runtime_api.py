@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-# Lambda's synchronous response limit.
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+from .limits import MAX_PAYLOAD_BYTES as MAX_RESPONSE_BYTES
+
 _RESULT_PATH = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
 
 
@@ -96,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
     def address_string(self) -> str:
         return "runtime"
 
-    def _reply(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
+    def _reply(self, status: int, body: dict[str, str], headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -118,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._error(410, "Runtime.Closing", "The execution environment is shutting down")
             return
+        assert invoke.started_wall is not None  # take_next() set it
         deadline_ms = int(invoke.started_wall * 1000 + invoke.timeout_s * 1000)
         self.send_response(200)
         headers = {
@@ -144,6 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def do_POST(self) -> None:
+        body: bytes | None
         channel = self.server.channel
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type", "")
         if self.path == "/2018-06-01/runtime/init/error":

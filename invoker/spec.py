@@ -22,23 +22,17 @@ class FunctionSpec:
     environment: dict[str, str]
     code_sha256_hex: str
     load_code: Callable[[], bytes] = field(compare=False, repr=False)
+    # Both written by the console (functions.arns), which owns their formats.
+    function_arn: str = ""
+    log_group: str = ""
     owner_id: int = 0
     region: str = "us-east-1"
-    account_id: str = "123456789012"
 
     @property
     def pool_key(self) -> str:
         # Warm environments are shared only by invocations of the very same
         # function, version, code and configuration.
         return f"{self.function_uid}:{self.version}:{self.revision_id}"
-
-    @property
-    def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
-
-    @property
-    def function_arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
 
 
 @dataclass

@@ -16,4 +16,7 @@ export LABDA_IDLE_TIMEOUT=12
 export LABDA_ASYNC_RETRY_DELAYS=1,1
 export LABDA_TEST_OUTPUT="$root/test-output"
 .venv/bin/ruff check .
+# Types of the engine and of the console's services, selectors and forms
+# (what and how strictly: [tool.mypy] in pyproject.toml).
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

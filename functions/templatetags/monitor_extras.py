@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django import template
 
-from functions import monitoring
+from functions import cost
 
 register = template.Library()
 
@@ -14,13 +14,13 @@ register = template.Library()
 @register.filter
 def usd(value) -> str:
     """A dollar amount with the significant digits of a fraction of a cent."""
-    return monitoring.usd(value)
+    return cost.usd(value)
 
 
 @register.filter
 def invocation_cost(invocation) -> str:
     """AWS list price of one invocation: the request plus its GB-seconds."""
-    return monitoring.usd(monitoring.invocation_cost(invocation).total)
+    return cost.usd(cost.invocation_cost(invocation).total)
 
 
 @register.filter

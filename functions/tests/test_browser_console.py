@@ -141,10 +141,12 @@ def test_author_edit_configure_version_alias_and_delete(page, live_server, owner
 
 
 def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):
-    from functions import services
+    from functions.services import functions as function_services
 
     code = "import time\ndef lambda_handler(event, context):\n    print('working')\n    time.sleep(4)\n    return 'done'\n"
-    function = services.function_create(owner=owner, name="Slow", runtime="python3.11", files={"lambda_function.py": code})
+    function = function_services.function_create(
+        owner=owner, name="Slow", runtime="python3.11", files={"lambda_function.py": code}
+    )
     function.timeout = 10
     function.save()
     sign_in(page, live_server)
@@ -159,10 +161,10 @@ def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):
 
 
 def test_an_asynchronous_test_is_queued_then_shows_its_result(page, live_server, owner):
-    from functions import services
     from functions.models import Invocation
+    from functions.services import functions as function_services
 
-    function = services.function_create(
+    function = function_services.function_create(
         owner=owner,
         name="Async",
         runtime="python3.11",

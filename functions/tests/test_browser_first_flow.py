@@ -80,9 +80,9 @@ def test_hello_world_from_a_blueprint_to_a_keyerror(page, live_server, owner):
 
 
 def test_a_bad_event_and_a_bad_name_get_clear_messages(page, live_server, owner):
-    from functions import services
+    from functions.services import functions as function_services
 
-    function = services.function_create(
+    function = function_services.function_create(
         owner=owner, name="Echo", runtime="python3.11", files={"lambda_function.py": "def lambda_handler(e, c):\n    return e\n"}
     )
     page.goto(f"{live_server.url}/accounts/login/")

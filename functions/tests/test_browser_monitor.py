@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from functions import services
 from functions.models import Invocation
-from invoker.tests.helpers import invoke, make_function
+from functions.services import invocations as invocation_services
+from functions.tests.helpers import invoke, make_function
 
 from .browser import shot, sign_in
 
@@ -46,7 +46,7 @@ def test_graphs_drawn_after_real_invocations_and_redrawn_after_a_test(page, live
     function.reserved_concurrency = 0  # no concurrency: every invocation is throttled
     function.save()
     for _ in range(2):
-        assert services.invocation_create(function=function, payload="{}").status == "throttled"
+        assert invocation_services.invocation_create(function=function, payload="{}").status == "throttled"
     function.reserved_concurrency = None
     function.save()
 
@@ -164,7 +164,7 @@ def test_live_tail_shows_lines_while_the_invocation_runs(page, live_server, owne
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/functions/{function.pk}/logs/tail/")
     page.wait_for_selector("#tail-waiting")
-    invocation = services.invocation_create(function=function, payload="{}")
+    invocation = invocation_services.invocation_create(function=function, payload="{}")
     page.wait_for_selector("#tail-lines .log-row:has-text('tick 2')", timeout=30_000)
     assert Invocation.objects.get(pk=invocation.pk).status == Invocation.Status.RUNNING
     assert page.is_hidden("#tail-waiting")

@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
-from functions import code_package
-from functions.code_package import CodePackageError
+from invoker import package
+from invoker.package import CodePackageError
 
 
 def zip_of(entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> bytes:
@@ -22,46 +22,44 @@ def zip_of(entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> bytes:
 
 def test_it_refuses_what_is_not_a_zip():
     with pytest.raises(CodePackageError, match="Could not unzip uploaded file"):
-        code_package.validate_zip(b"just some text")
+        package.validate_zip(b"just some text")
 
 
 @pytest.mark.parametrize("name", ["../evil.py", "/abs.py", "a/../../evil.py", "C:\\x.py"])
 def test_it_refuses_entries_that_escape_the_folder(name):
     with pytest.raises(CodePackageError, match="escapes the function folder"):
-        code_package.validate_zip(zip_of([(name, b"x")]))
+        package.validate_zip(zip_of([(name, b"x")]))
 
 
 def test_it_refuses_symlinks():
     info = zipfile.ZipInfo("link")
     info.external_attr = (stat.S_IFLNK | 0o777) << 16
     with pytest.raises(CodePackageError, match="symbolic link"):
-        code_package.validate_zip(zip_of([(info, b"/etc/passwd")]))
+        package.validate_zip(zip_of([(info, b"/etc/passwd")]))
 
 
 def test_it_counts_the_real_unpacked_size(monkeypatch):
-    monkeypatch.setattr(code_package, "MAX_UNZIPPED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(package, "MAX_UNZIPPED_BYTES", 1024 * 1024)
     bomb = zip_of([("zeros.bin", b"\0" * (2 * 1024 * 1024))])
     assert len(bomb) < 10_000
     with pytest.raises(CodePackageError, match="larger than"):
-        code_package.validate_zip(bomb)
+        package.validate_zip(bomb)
 
 
 def test_it_refuses_too_many_entries(monkeypatch):
-    monkeypatch.setattr(code_package, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(package, "MAX_ENTRIES", 5)
     with pytest.raises(CodePackageError, match="6 entries; the limit is 5"):
-        code_package.validate_zip(zip_of([(f"f{i}.py", b"") for i in range(6)]))
+        package.validate_zip(zip_of([(f"f{i}.py", b"") for i in range(6)]))
 
 
 def test_the_same_files_give_the_same_sha():
     files = {"b.py": "2", "a.py": "1"}
-    assert code_package.code_sha256(code_package.build_zip(files)) == code_package.code_sha256(
-        code_package.build_zip(dict(files))
-    )
+    assert package.code_sha256(package.build_zip(files)) == package.code_sha256(package.build_zip(dict(files)))
 
 
 def test_it_unpacks_with_a_runnable_bootstrap(tmp_path):
-    data = code_package.build_zip({"bootstrap": "#!/bin/sh\n", "lib/util.py": "x = 1\n"})
-    code_package.extract_zip(data, tmp_path / "code")
+    data = package.build_zip({"bootstrap": "#!/bin/sh\n", "lib/util.py": "x = 1\n"})
+    package.extract_zip(data, tmp_path / "code")
     assert (tmp_path / "code" / "bootstrap").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "code" / "lib" / "util.py").read_text() == "x = 1\n"
     assert (tmp_path / "code" / "lib").stat().st_mode & 0o777 == 0o755

@@ -7,9 +7,13 @@ import random
 import pytest
 from django.urls import reverse
 
-from functions import configuration, services, versions
+from functions.errors import ServiceError
+from functions.forms import GeneralForm, first_error
 from functions.models import Alias, ExecutionRole, Function, FunctionVersion
-from functions.services import ServiceError
+from functions.selectors import versions as version_selectors
+from functions.services import configuration, versions
+from functions.services import functions as function_services
+from functions.services import invocations as invocation_services
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +22,7 @@ CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1
 
 @pytest.fixture
 def function(owner):
-    return services.function_create(owner=owner, name="Configured", runtime="python3.11", files=CODE)
+    return function_services.function_create(owner=owner, name="Configured", runtime="python3.11", files=CODE)
 
 
 @pytest.mark.parametrize(
@@ -30,7 +34,6 @@ def function(owner):
         (128, 901, 512, configuration.ERR_TIMEOUT),
         (128, 3, 511, configuration.ERR_EPHEMERAL),
         (128, 3, 10241, configuration.ERR_EPHEMERAL),
-        ("lots", 3, 512, configuration.ERR_MEMORY),
     ],
 )
 def test_general_limits_are_named_and_nothing_changes(function, memory, timeout, storage, message):
@@ -42,6 +45,21 @@ def test_general_limits_are_named_and_nothing_changes(function, memory, timeout,
     assert str(error.value) == message
     function.refresh_from_db()
     assert (function.memory_size, function.timeout, function.revision_id) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("memory_size", "lots", configuration.ERR_MEMORY),
+        ("timeout_sec", "3s", configuration.ERR_TIMEOUT),
+        ("ephemeral_storage", "", configuration.ERR_EPHEMERAL),
+    ],
+)
+def test_the_general_form_names_the_limit_of_a_value_that_is_not_a_number(field, value, message):
+    data = {"description": "", "memory_size": "128", "timeout_min": "0", "timeout_sec": "3", "ephemeral_storage": "512"}
+    form = GeneralForm(data | {field: value})
+    assert not form.is_valid()
+    assert first_error(form) == message
 
 
 def test_a_general_change_makes_a_new_revision(function):
@@ -75,12 +93,12 @@ def test_environment_keys_must_be_names(function):
 
 
 def test_concurrency_accepts_zero_and_unreserved(function):
-    configuration.function_put_concurrency(function=function, reserved="0")
+    configuration.function_put_concurrency(function=function, reserved=0)
     assert Function.objects.get(pk=function.pk).reserved_concurrency == 0
     configuration.function_put_concurrency(function=function, reserved=None)
     assert Function.objects.get(pk=function.pk).reserved_concurrency is None
     with pytest.raises(ServiceError, match="from 0 to"):
-        configuration.function_put_concurrency(function=function, reserved="-1")
+        configuration.function_put_concurrency(function=function, reserved=-1)
 
 
 def test_policies_must_be_documents(function):
@@ -95,7 +113,9 @@ def test_publishing_snapshots_and_skips_when_unchanged(function):
     assert created and first.number == 1 and first.code_sha256 == function.code_sha256
     again, created = versions.version_publish(function=function)
     assert not created and again.number == 1
-    services.function_update_code(function=function, files={"lambda_function.py": "def lambda_handler(e, c):\n    return 2\n"})
+    function_services.function_update_code(
+        function=function, files={"lambda_function.py": "def lambda_handler(e, c):\n    return 2\n"}
+    )
     second, created = versions.version_publish(function=function)
     assert created and second.number == 2
     # The published copy never changes.
@@ -104,13 +124,15 @@ def test_publishing_snapshots_and_skips_when_unchanged(function):
 
 def test_aliases_route_by_weight(function):
     versions.version_publish(function=function)
-    services.function_update_code(function=function, files={"lambda_function.py": "def lambda_handler(e, c):\n    return 2\n"})
+    function_services.function_update_code(
+        function=function, files={"lambda_function.py": "def lambda_handler(e, c):\n    return 2\n"}
+    )
     versions.version_publish(function=function)
-    alias = versions.alias_create(function=function, name="prod", version="1", additional_version="2", weight_percent="25")
+    alias = versions.alias_create(function=function, name="prod", version="1", additional_version="2", weight_percent=25)
     rng = random.Random(7)
-    picks = [versions.resolve_qualifier(function, "prod", rng=rng)[0] for _ in range(2000)]
+    picks = [version_selectors.resolve_qualifier(function, "prod", rng=rng)[0] for _ in range(2000)]
     assert 0.2 < picks.count("2") / len(picks) < 0.3
-    assert versions.resolve_qualifier(function, "1") == ("1", "")
+    assert version_selectors.resolve_qualifier(function, "1") == ("1", "")
     assert alias.additional_weight == 0.25
 
 
@@ -126,7 +148,7 @@ def test_bad_aliases_are_refused(function, name, version, message):
 
 def test_an_unknown_qualifier_is_not_found(function):
     with pytest.raises(ServiceError, match="Function not found: .*:Configured:nope"):
-        services.invocation_create(function=function, payload="{}", qualifier="nope")
+        invocation_services.invocation_create(function=function, payload="{}", qualifier="nope")
 
 
 def test_the_configuration_page_saves_a_section_and_shows_errors(client, owner, function):
@@ -150,7 +172,7 @@ def test_the_configuration_page_saves_a_section_and_shows_errors(client, owner, 
 
 
 def test_every_tab_renders(client, owner, function):
-    from functions.selectors import TABS
+    from functions.views.tabs import TABS
 
     client.force_login(owner)
     for tab in TABS:
@@ -181,7 +203,7 @@ def test_download_gives_the_package(client, owner, function):
 
 
 def test_deleting_from_the_list_only_touches_own_functions(client, owner, stranger, function):
-    theirs = services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
+    theirs = function_services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
     client.force_login(owner)
     assert client.post(reverse("functions:delete-many"), {"function": [theirs.pk]}).status_code == 404
     assert Function.objects.filter(pk=theirs.pk).exists()

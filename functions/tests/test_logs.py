@@ -12,8 +12,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from functions import logs, services
+from functions import errors, logformat
 from functions.models import Invocation, LogEvent, LogStream
+from functions.selectors import logs as log_selectors
+from functions.services import functions as function_services
+from functions.services import logs as log_services
 from invoker import live_tail
 from invoker.log_pipe import LogPipe
 
@@ -25,7 +28,7 @@ T0 = datetime(2024, 3, 10, 23, 59, 58, tzinfo=UTC)
 
 @pytest.fixture
 def function(owner):
-    return services.function_create(owner=owner, name="Logged", runtime="python3.11", files=CODE)
+    return function_services.function_create(owner=owner, name="Logged", runtime="python3.11", files=CODE)
 
 
 def report(rid, *, duration="12.34", billed=13, init: str | None = None, extra: str = "") -> str:
@@ -58,7 +61,7 @@ def stream(function):
 
 def test_a_cold_report_line_explains_each_field_and_its_billing():
     rid = uuid.uuid4()
-    line = logs.make_line(report(rid, duration="1.50", billed=153, init="151.20"))
+    line = logformat.make_line(report(rid, duration="1.50", billed=153, init="151.20"))
     assert line.kind == "report" and line.request_id == str(rid)
     assert [f.name for f in line.report] == ["Duration", "Billed Duration", "Memory Size", "Max Memory Used", "Init Duration"]
     helps = {f.name: f.help for f in line.report}
@@ -72,19 +75,20 @@ def test_a_cold_report_line_explains_each_field_and_its_billing():
 
 
 def test_a_warm_report_line_says_why_it_has_no_init_duration():
-    line = logs.make_line(report(uuid.uuid4(), duration="2.20", billed=3))
+    line = logformat.make_line(report(uuid.uuid4(), duration="2.20", billed=3))
     assert "Init Duration" not in {f.name for f in line.report}
     assert "a warm start: no Init Duration" in line.report_note
 
 
 def test_platform_lines_are_recognised():
     rid = uuid.uuid4()
-    assert logs.make_line(f"START RequestId: {rid} Version: $LATEST").kind == "start"
-    assert logs.make_line(f"END RequestId: {rid}").request_id == str(rid)
+    assert logformat.make_line(f"START RequestId: {rid} Version: $LATEST").kind == "start"
+    assert logformat.make_line(f"END RequestId: {rid}").request_id == str(rid)
     assert (
-        logs.make_line("[Labda] Output truncated: 1,000 bytes over this invocation's log limit were dropped.").kind == "truncated"
+        logformat.make_line("[Labda] Output truncated: 1,000 bytes over this invocation's log limit were dropped.").kind
+        == "truncated"
     )
-    assert logs.make_line("[ERROR] KeyError: 'key1'\rTraceback").display == "[ERROR] KeyError: 'key1'\nTraceback"
+    assert logformat.make_line("[ERROR] KeyError: 'key1'\rTraceback").display == "[ERROR] KeyError: 'key1'\nTraceback"
 
 
 # --- events: grouping, filters, paging, download
@@ -93,7 +97,7 @@ def test_platform_lines_are_recognised():
 def test_an_invocations_lines_are_grouped_start_to_report(function, stream):
     first = write_invocation(function, stream, T0, ["hello"], init="100.00")
     second = write_invocation(function, stream, T0 + timedelta(seconds=3), ["again", "and again"])
-    page = logs.log_events_page(function=function, stream=stream)
+    page = log_selectors.log_events_page(function=function, stream=stream)
     assert [g.request_id for g in page["groups"]] == [str(first.pk), str(second.pk)]
     kinds = [line.kind for line in page["groups"][1].lines]
     assert kinds == ["start", "function", "function", "end", "report"]
@@ -107,7 +111,7 @@ def test_filters_by_terms_phrases_exclusions_and_request_id(function, stream):
     second = write_invocation(function, stream, T0 + timedelta(seconds=1), ["order 44 shipped"])
 
     def messages(**kwargs):
-        return sorted(e.message for e in logs.events_query(function=function, **kwargs))
+        return sorted(e.message for e in log_selectors.events_query(function=function, **kwargs))
 
     assert messages(text="shipped") == ["Order 42 shipped", "order 44 shipped"]
     assert messages(text="ORDER shipped -44") == ["Order 42 shipped"]
@@ -120,66 +124,69 @@ def test_filters_by_terms_phrases_exclusions_and_request_id(function, stream):
 
 
 def test_older_events_page_back_in_time(function, stream, monkeypatch):
-    monkeypatch.setattr(logs, "EVENTS_PAGE", 3)
+    monkeypatch.setattr(log_selectors, "EVENTS_PAGE", 3)
     write_invocation(function, stream, T0, ["a", "b"])  # 5 events
-    newest = logs.log_events_page(function=function, stream=stream)
+    newest = log_selectors.log_events_page(function=function, stream=stream)
     assert [line.message for g in newest["groups"] for line in g.lines][0] == "b"
     assert newest["has_older"]
-    older = logs.log_events_page(function=function, stream=stream, before=newest["older_cursor"])
+    older = log_selectors.log_events_page(function=function, stream=stream, before=newest["older_cursor"])
     assert [line.message for g in older["groups"] for line in g.lines][1] == "a"
     assert not older["has_older"] and older["event_count"] == 2
 
 
 def test_download_is_every_matching_event_with_its_time(function, stream):
     invocation = write_invocation(function, stream, T0, ["hello"])
-    lines = list(logs.download_lines(function=function, stream=stream))
+    lines = list(log_selectors.download_lines(function=function, stream=stream))
     assert lines[0] == f"2024-03-10T23:59:58.000Z\tSTART RequestId: {invocation.pk} Version: $LATEST\n"
     assert lines[1] == "2024-03-10T23:59:58.001Z\thello\n" and len(lines) == 4
-    assert list(logs.download_lines(function=function, text="hello")) == [lines[1]]
+    assert list(log_selectors.download_lines(function=function, text="hello")) == [lines[1]]
 
 
 def test_streams_newest_first_with_first_and_last_event(function, stream):
     write_invocation(function, stream, T0, ["x"])
     newer = LogStream.objects.create(function=function, name="2024/03/11/[$LATEST]ffff", created_at=T0)
     write_invocation(function, newer, T0 + timedelta(hours=1), ["y"])
-    listed = logs.log_streams(function=function)["streams"]
+    listed = log_selectors.log_streams(function=function)["streams"]
     assert [s.name for s in listed] == [newer.name, stream.name]
     assert listed[1].first_event_at == T0 and listed[1].last_event_at == T0 + timedelta(milliseconds=4)
-    assert [s.name for s in logs.log_streams(function=function, prefix="2024/03/10")["streams"]] == [stream.name]
+    assert [s.name for s in log_selectors.log_streams(function=function, prefix="2024/03/10")["streams"]] == [stream.name]
 
 
 def test_log_groups_are_the_users_functions(owner, stranger, function, stream, instructor):
-    services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
-    assert [g["name"] for g in logs.log_groups(user=owner)] == ["/aws/lambda/Logged"]
-    assert logs.log_groups(user=owner)[0]["stream_count"] == 1
-    assert [g["name"] for g in logs.log_groups(user=owner, prefix="/aws/lambda/Log")] == ["/aws/lambda/Logged"]
-    assert logs.log_groups(user=owner, prefix="nothing") == []
-    assert {g["name"] for g in logs.log_groups(user=instructor)} == {"/aws/lambda/Logged", "/aws/lambda/Theirs"}
+    function_services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
+    assert [g["name"] for g in log_selectors.log_groups(user=owner)] == ["/aws/lambda/Logged"]
+    assert log_selectors.log_groups(user=owner)[0]["stream_count"] == 1
+    assert [g["name"] for g in log_selectors.log_groups(user=owner, prefix="/aws/lambda/Log")] == ["/aws/lambda/Logged"]
+    assert log_selectors.log_groups(user=owner, prefix="nothing") == []
+    assert {g["name"] for g in log_selectors.log_groups(user=instructor)} == {"/aws/lambda/Logged", "/aws/lambda/Theirs"}
 
 
 # --- retention
 
 
 def test_retention_is_one_of_cloudwatchs_choices(function):
-    assert logs.log_retention_set(function=function, days=7).log_retention_days == 7
-    assert logs.retention_label(7) == "1 week" and logs.retention_label(None) == "Never expire"
-    assert ("14", "2 weeks (14 days)") in logs.retention_choices() and logs.retention_choices()[0] == ("", "Never expire")
-    with pytest.raises(services.ServiceError, match="Choose a retention setting"):
-        logs.log_retention_set(function=function, days=2)
-    assert logs.log_retention_set(function=function, days=None).log_retention_days is None
+    assert log_services.log_retention_set(function=function, days=7).log_retention_days == 7
+    assert log_selectors.retention_label(7) == "1 week" and log_selectors.retention_label(None) == "Never expire"
+    assert ("14", "2 weeks (14 days)") in log_selectors.retention_choices() and log_selectors.retention_choices()[0] == (
+        "",
+        "Never expire",
+    )
+    with pytest.raises(errors.ServiceError, match="Choose a retention setting"):
+        log_services.log_retention_set(function=function, days=2)
+    assert log_services.log_retention_set(function=function, days=None).log_retention_days is None
 
 
 def test_the_periodic_task_deletes_only_expired_events(owner, function, stream):
-    from invoker.tasks import logs_expire
+    from functions.tasks import logs_expire
 
     now = timezone.now()
     old = write_invocation(function, stream, now - timedelta(days=3), ["old"])
     recent_stream = LogStream.objects.create(function=function, name="recent")
     recent = write_invocation(function, recent_stream, now - timedelta(hours=2), ["recent"])
-    keeper = services.function_create(owner=owner, name="KeepsAll", runtime="python3.11", files=CODE)
+    keeper = function_services.function_create(owner=owner, name="KeepsAll", runtime="python3.11", files=CODE)
     keeper_stream = LogStream.objects.create(function=keeper, name="old-but-kept")
     write_invocation(keeper, keeper_stream, now - timedelta(days=400), ["kept forever"])
-    logs.log_retention_set(function=function, days=1)
+    log_services.log_retention_set(function=function, days=1)
 
     assert logs_expire.apply().get() == 4
     assert not LogEvent.objects.filter(invocation=old).exists()
@@ -191,7 +198,9 @@ def test_the_periodic_task_deletes_only_expired_events(owner, function, stream):
 
 
 def test_the_beat_schedule_runs_the_expiry(settings):
-    assert settings.CELERY_BEAT_SCHEDULE["logs-expire"]["task"] == "invoker.tasks.logs_expire"
+    from functions.tasks import logs_expire
+
+    assert settings.CELERY_BEAT_SCHEDULE["logs-expire"]["task"] == logs_expire.name
     assert "invocations-sweep-stale" in settings.CELERY_BEAT_SCHEDULE
 
 
@@ -242,12 +251,12 @@ def test_live_tail_filters_and_refuses_a_role_without_logs(function):
     rid = str(uuid.uuid4())
     live_tail.publish(uid, "s", rid, [(time.time(), "keep me"), (time.time(), "drop me")])
     live_tail.flush()
-    result = logs.live_tail(function=function, text="keep")
+    result = log_selectors.live_tail(function=function, text="keep")
     assert [line.message for line in result["lines"]] == ["keep me"] and result["error"] == ""
-    assert logs.live_tail(function=function, request_id="not-this-one")["lines"] == []
-    assert logs.live_tail(function=function, after=result["cursor"])["lines"] == []
+    assert log_selectors.live_tail(function=function, request_id="not-this-one")["lines"] == []
+    assert log_selectors.live_tail(function=function, after=result["cursor"])["lines"] == []
     function.role.policies = []
     function.role.save()
     function.refresh_from_db()
-    assert "cannot write CloudWatch logs" in logs.live_tail(function=function)["error"]
+    assert "cannot write CloudWatch logs" in log_selectors.live_tail(function=function)["error"]
     assert settings.REDIS_URL  # the same Redis the worker publishes to

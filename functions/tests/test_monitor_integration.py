@@ -9,9 +9,12 @@ import time
 import pytest
 from django.urls import reverse
 
-from functions import logs, monitoring, services
+from functions import logformat
 from functions.models import Invocation
-from invoker.tests.helpers import invoke, make_function, response, wait_until
+from functions.selectors import logs as log_selectors
+from functions.selectors import monitoring, timerange
+from functions.services import invocations as invocation_services
+from functions.tests.helpers import invoke, make_function, response, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
 
@@ -43,7 +46,7 @@ def test_real_invocations_are_in_the_graphs_and_the_logs(client, owner):
     ran = [invoke(function, {"n": n}) for n in range(3)] + [invoke(function, {"fail": True})]
     function.reserved_concurrency = 0
     function.save()
-    throttled = [services.invocation_create(function=function, payload="{}") for _ in range(2)]
+    throttled = [invocation_services.invocation_create(function=function, payload="{}") for _ in range(2)]
     assert [i.status for i in throttled] == ["throttled", "throttled"]
     assert ran[0].cold_start and not ran[1].cold_start and ran[3].status == "failed"
 
@@ -63,13 +66,13 @@ def test_real_invocations_are_in_the_graphs_and_the_logs(client, owner):
         assert str(invocation.pk) in tab
     assert "TooManyRequestsException" in tab and "ValueError" in tab
 
-    page = logs.log_events_page(function=function)
+    page = log_selectors.log_events_page(function=function)
     assert [g.request_id for g in page["groups"]] == [str(i.pk) for i in ran]  # throttled ones never ran
     for group, invocation in zip(page["groups"], ran, strict=True):
         kinds = [line.kind for line in group.lines]
         assert kinds[0] == "start" and kinds[-2:] == ["end", "report"]
         assert group.summary["Billed Duration"] == f"{invocation.billed_duration_ms} ms"
-    failed = logs.log_events_page(function=function, request_id=str(ran[3].pk))
+    failed = log_selectors.log_events_page(function=function, request_id=str(ran[3].pk))
     assert any("[ERROR] ValueError: asked to fail" in line.message for line in failed["groups"][0].lines)
     download = client.get(reverse("functions:log-download", args=[function.pk]))
     text = b"".join(download.streaming_content).decode()
@@ -82,12 +85,12 @@ def test_real_invocations_are_in_the_graphs_and_the_logs(client, owner):
 def test_live_tail_shows_lines_while_the_invocation_is_still_running(owner):
     function = make_function(owner, name="Ticker", code=TICKER, timeout=20)
     cursor = ""
-    seen: list[logs.LogLine] = []
-    invocation = services.invocation_create(function=function, payload="{}")
+    seen: list[logformat.LogLine] = []
+    invocation = invocation_services.invocation_create(function=function, payload="{}")
     status_when_seen = None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        result = logs.live_tail(function=function, after=cursor)
+        result = log_selectors.live_tail(function=function, after=cursor)
         cursor = result["cursor"]
         seen.extend(result["lines"])
         if any(line.message == "tick 2" for line in seen) and status_when_seen is None:
@@ -112,7 +115,7 @@ def test_an_output_flood_shows_its_truncated_marker_on_the_log_pages(client, own
     client.force_login(owner)
     page = client.get(reverse("functions:log-stream", args=[function.pk, invocation.log_stream_id])).content.decode()
     assert "log-truncated" in page and "[Labda] Output truncated:" in page and "inv-truncated" in page
-    lines = logs.invocation_lines(invocation)
+    lines = log_selectors.invocation_lines(invocation)
     assert [line.kind for line in lines][-3:] == ["truncated", "end", "report"]
 
 
@@ -123,13 +126,11 @@ def test_replay_runs_the_same_event_again_and_compare_shows_both(client, owner):
     reply = client.post(reverse("functions:invocation-replay", args=[function.pk, first.pk]))
     replay = Invocation.objects.filter(function=function).exclude(pk=first.pk).get()
     assert reply.url == reverse("functions:invocation-detail", args=[function.pk, replay.pk])
-    replay = services.invocation_wait(invocation=replay, timeout=60)
+    replay = invocation_services.invocation_wait(invocation=replay, timeout=60)
     assert replay.status == "succeeded" and replay.payload == first.payload
     assert json.loads(replay.response) == json.loads(first.response) == {"ok": 7}
     assert replay.cold_start is False  # the warm environment of the first run
     page = client.get(reverse("functions:invocation-compare", args=[function.pk]), {"id": [first.pk, replay.pk]}).content.decode()
     assert page.count("Cold start (a new execution environment)") == 1 and "Warm (a reused execution environment)" in page
     assert page.count("hello {&quot;n&quot;: 7}") == 2 and "the same" in page
-    assert (
-        monitoring.metrics_totals(function=function, qualifier="", time_range=monitoring.preset_range("1h"))["invocations"] == 2
-    )
+    assert monitoring.metrics_totals(function=function, qualifier="", time_range=timerange.preset_range("1h"))["invocations"] == 2

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from functions import metrics, services
 from functions.models import Invocation, LogEvent, LogStream
+from functions.services import functions as function_services
+from functions.services import metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1
 
 @pytest.fixture
 def function(owner):
-    return services.function_create(owner=owner, name="Watched", runtime="python3.11", files=CODE)
+    return function_services.function_create(owner=owner, name="Watched", runtime="python3.11", files=CODE)
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_another_user_gets_404_on_every_url_and_changes_nothing(client, stranger
 
 
 def test_another_users_stream_or_invocation_under_my_function_is_404(client, owner, stranger, function, invocation, stream):
-    theirs = services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
+    theirs = function_services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
     their_stream = LogStream.objects.create(function=theirs, name="s")
     their_invocation = Invocation.objects.create(function=theirs, status="succeeded")
     client.force_login(owner)

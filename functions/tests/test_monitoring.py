@@ -10,9 +10,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from functions import metrics, monitoring, services
+from functions import cost
 from functions.models import Invocation, MetricMinute
-from functions.monitoring import MonitorError, custom_range, metric_buckets, metrics_totals, preset_range
+from functions.selectors import monitoring, timerange
+from functions.selectors.monitoring import metric_buckets, metrics_totals
+from functions.selectors.timerange import MonitorError, custom_range, preset_range
+from functions.services import functions as function_services
+from functions.services import metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +29,7 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def function(owner):
-    return services.function_create(owner=owner, name="Metered", runtime="python3.11", files=CODE)
+    return function_services.function_create(owner=owner, name="Metered", runtime="python3.11", files=CODE)
 
 
 def ended(
@@ -107,9 +111,9 @@ def test_a_bad_custom_range_says_why(start, end, period, message):
 
 
 def test_the_range_parameters_are_parsed_or_refused():
-    parsed = monitoring.parse_time_range({"range": "custom", "start": "2024-03-10T22:00", "end": "2024-03-11T02:00"})
+    parsed = timerange.parse_time_range({"range": "custom", "start": "2024-03-10T22:00", "end": "2024-03-11T02:00"})
     assert (parsed.key, parsed.period, parsed.buckets) == ("custom", 60, 240)
-    assert monitoring.parse_time_range({}).key == "3h"
+    assert timerange.parse_time_range({}).key == "3h"
     assert parsed.query() == {"range": "custom", "start": "2024-03-10T22:00", "end": "2024-03-11T02:00", "period": "60"}
     for bad in (
         {"range": "2h"},
@@ -117,15 +121,15 @@ def test_the_range_parameters_are_parsed_or_refused():
         {"range": "custom", "start": "2024-03-10T22:00", "end": "2024-03-11T02:00", "period": "x"},
     ):
         with pytest.raises(MonitorError):
-            monitoring.parse_time_range(bad)
+            timerange.parse_time_range(bad)
 
 
 def test_qualifiers_are_versions_or_alias_names():
-    assert monitoring.parse_qualifier("") == ""
-    assert monitoring.parse_qualifier("$LATEST") == "$LATEST"
-    assert monitoring.parse_qualifier("alias:prod") == "prod"
+    assert timerange.parse_qualifier("") == ""
+    assert timerange.parse_qualifier("$LATEST") == "$LATEST"
+    assert timerange.parse_qualifier("alias:prod") == "prod"
     with pytest.raises(MonitorError):
-        monitoring.parse_qualifier("no spaces please")
+        timerange.parse_qualifier("no spaces please")
 
 
 # --- rollups into periods
@@ -265,32 +269,32 @@ def test_the_change_token_moves_when_an_invocation_starts_or_ends(function):
 
 
 def test_cost_is_requests_plus_gb_seconds_at_list_prices():
-    month = monitoring.CostEstimate(1_000_000, 400_000.0)
+    month = cost.CostEstimate(1_000_000, 400_000.0)
     assert month.request_cost == Decimal("0.2")
     assert month.compute_cost == Decimal("6.66668")
     assert month.after_free_tier == 0
     assert (month.requests_free_share, month.gb_seconds_free_share) == (100.0, 100.0)
-    more = monitoring.CostEstimate(2_000_000, 500_000.0)
+    more = cost.CostEstimate(2_000_000, 500_000.0)
     assert more.after_free_tier == Decimal("0.2") + Decimal("1.66667")
 
 
 def test_one_invocation_costs_its_request_and_its_billed_gb_seconds(function):
     invocation = Invocation(function=function, status="succeeded", billed_duration_ms=100, memory_size=1024)
-    cost = monitoring.invocation_cost(invocation)
-    assert (cost.requests, cost.gb_seconds) == (1, 0.1)
-    assert cost.total == Decimal("0.0000002") + Decimal("0.00000166667")
-    assert monitoring.usd(cost.total) == "$0.000001867"
+    estimate = cost.invocation_cost(invocation)
+    assert (estimate.requests, estimate.gb_seconds) == (1, 0.1)
+    assert estimate.total == Decimal("0.0000002") + Decimal("0.00000166667")
+    assert cost.usd(estimate.total) == "$0.000001867"
     throttled = Invocation(function=function, status="throttled", memory_size=1024)
-    assert monitoring.invocation_cost(throttled).total == 0
+    assert cost.invocation_cost(throttled).total == 0
 
 
 def test_prices_are_settings(settings):
     settings.LABDA_PRICE_PER_REQUEST = Decimal("0.000001")
     settings.LABDA_PRICE_PER_GB_SECOND = Decimal("0.00002")
     settings.LABDA_FREE_TIER_REQUESTS = 10
-    cost = monitoring.CostEstimate(20, 1.5)
-    assert cost.total == Decimal("0.00002") + Decimal("0.00003")
-    assert cost.after_free_tier == Decimal("0.00001")
+    estimate = cost.CostEstimate(20, 1.5)
+    assert estimate.total == Decimal("0.00002") + Decimal("0.00003")
+    assert estimate.after_free_tier == Decimal("0.00001")
 
 
 @pytest.mark.parametrize(
@@ -304,4 +308,4 @@ def test_prices_are_settings(settings):
     ],
 )
 def test_dollars_keep_the_significant_digits_of_a_fraction_of_a_cent(value, text):
-    assert monitoring.usd(value) == text
+    assert cost.usd(value) == text

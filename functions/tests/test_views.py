@@ -8,8 +8,12 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from functions import services
+from functions import errors
 from functions.models import Function, Invocation, TestEvent
+from functions.selectors import functions as function_selectors
+from functions.services import events as event_services
+from functions.services import functions as function_services
+from functions.services import invocations as invocation_services
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +22,7 @@ CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1
 
 @pytest.fixture
 def function(owner):
-    return services.function_create(owner=owner, name="HelloWorld", runtime="python3.11", files=CODE)
+    return function_services.function_create(owner=owner, name="HelloWorld", runtime="python3.11", files=CODE)
 
 
 @pytest.fixture
@@ -77,7 +81,7 @@ def test_mutating_views_refuse_get(client, owner, function, saved_event):
 
 
 def test_the_list_shows_only_the_users_functions(client, owner, stranger, function):
-    services.function_create(owner=stranger, name="TheirFunction", runtime="python3.11", files=CODE)
+    function_services.function_create(owner=stranger, name="TheirFunction", runtime="python3.11", files=CODE)
     client.force_login(owner)
     page = client.get(reverse("functions:list")).content.decode()
     assert "HelloWorld" in page and "TheirFunction" not in page
@@ -108,7 +112,7 @@ def test_create_refuses_a_bad_name_and_keeps_nothing(client, owner):
     client.force_login(owner)
     response = client.post(reverse("functions:create"), {"option": "author", "name": "bad name!", "runtime": "python3.11"})
     assert response.status_code == 400
-    assert services.ERR_NAME in response.content.decode()
+    assert function_services.ERR_NAME in response.content.decode()
     assert not Function.objects.exists()
 
 
@@ -124,7 +128,7 @@ def test_create_from_a_blueprint_makes_a_basic_role(client, owner):
     function = Function.objects.get(name="HelloWorld")
     assert response.status_code == 302
     assert function.role.name.startswith("HelloWorld-role-") and function.role.allows_logs
-    assert "print(\"value1 = \" + event['key1'])" in services.function_files(function)["lambda_function.py"]
+    assert "print(\"value1 = \" + event['key1'])" in function_selectors.function_files(function)["lambda_function.py"]
 
 
 def test_blueprint_search_finds_both_hello_worlds(client, owner):
@@ -157,7 +161,7 @@ def test_deploy_saves_a_new_revision(client, owner, function):
     assert "Successfully updated the function HelloWorld." in response.content.decode()
     function.refresh_from_db()
     assert function.revision_id != before
-    assert services.function_files(function) == files
+    assert function_selectors.function_files(function) == files
 
 
 def test_saving_invalid_json_says_where(client, owner, function):
@@ -173,9 +177,9 @@ def test_saving_invalid_json_says_where(client, owner, function):
 def test_at_most_ten_saved_events(client, owner, function):
     client.force_login(owner)
     for n in range(10):
-        services.event_save(function=function, owner=owner, name=f"event{n}", payload="{}")
+        event_services.event_save(function=function, owner=owner, name=f"event{n}", payload="{}")
     response = client.post(reverse("functions:event-save", args=[function.pk]), {"event_name": "eleventh", "event_json": "{}"})
-    assert response.status_code == 400 and services.ERR_TOO_MANY_EVENTS in response.content.decode()
+    assert response.status_code == 400 and event_services.ERR_TOO_MANY_EVENTS in response.content.decode()
     assert TestEvent.objects.count() == 10
 
 
@@ -216,31 +220,34 @@ def test_create_by_upload_refuses_an_escaping_archive(client, owner):
 
 def test_a_broker_outage_is_a_message_not_a_lost_invocation(function, monkeypatch, django_capture_on_commit_callbacks):
     import redis
+    from celery import current_app
 
-    from invoker import concurrency, tasks
+    from invoker import concurrency
 
     monkeypatch.setattr(
         concurrency, "acquire", lambda *a, **k: (_ for _ in ()).throw(redis.exceptions.ConnectionError("refused"))
     )
-    with pytest.raises(services.ServiceError, match="cannot reach its invocation queue"):
-        services.invocation_create(function=function, payload="{}")
+    with pytest.raises(errors.ServiceError, match="cannot reach its invocation queue"):
+        invocation_services.invocation_create(function=function, payload="{}")
     assert not Invocation.objects.exists()
 
     monkeypatch.setattr(concurrency, "acquire", lambda *a, **k: True)
     monkeypatch.setattr(concurrency, "release", lambda *a, **k: None)
-    monkeypatch.setattr(tasks.invocation_run, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OSError("broker down")))
+    monkeypatch.setattr(current_app, "send_task", lambda *a, **k: (_ for _ in ()).throw(OSError("broker down")))
     with (
-        pytest.raises(services.ServiceError, match="cannot reach its invocation queue"),
+        pytest.raises(errors.ServiceError, match="cannot reach its invocation queue"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.invocation_create(function=function, payload="{}")
+        invocation_services.invocation_create(function=function, payload="{}")
     invocation = Invocation.objects.get()
     assert invocation.status == Invocation.Status.FAILED and invocation.error_type == "ServiceException"
 
 
 def test_code_is_data_in_the_page_never_markup(client, owner, instructor):
     evil = "# </script><script>alert('owned')</script>\ndef lambda_handler(e, c):\n    return 1\n"
-    function = services.function_create(owner=owner, name="Evil", runtime="python3.11", files={"lambda_function.py": evil})
+    function = function_services.function_create(
+        owner=owner, name="Evil", runtime="python3.11", files={"lambda_function.py": evil}
+    )
     client.force_login(instructor)
     page = client.get(reverse("functions:detail", args=[function.pk])).content.decode()
     assert "<script>alert('owned')</script>" not in page

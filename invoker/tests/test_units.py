@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from functions.code_package import build_zip, sha256_hex
 from invoker import report
 from invoker.limits import container_create_args, cpu_shares
+from invoker.package import build_zip, sha256_hex
 from invoker.spec import FunctionSpec
 
 
@@ -82,3 +82,22 @@ def test_every_limit_is_a_docker_flag(settings):
 
 def test_cpu_share_grows_with_memory():
     assert cpu_shares(128) < cpu_shares(1769) == 1024 < cpu_shares(10240)
+
+
+def test_the_6_mb_messages_quote_the_limit_they_enforce():
+    from invoker import limits, runtime_api
+
+    assert limits.MAX_PAYLOAD_BYTES == 6 * 1024 * 1024
+    assert runtime_api.MAX_RESPONSE_BYTES == limits.MAX_PAYLOAD_BYTES
+    assert f"({limits.MAX_PAYLOAD_BYTES} bytes)" in limits.ERR_RESPONSE_TOO_LARGE
+
+
+def test_reserved_keys_are_the_keys_the_platform_sets():
+    from invoker.limits import CREDENTIAL_ENV_KEYS, DEFAULT_ENV, RESERVED_ENV_KEYS, container_environment
+
+    env = container_environment(spec(environment={"TZ": "Europe/Paris", "MY_KEY": "1"}), "stream")
+    platform = set(env) - {"MY_KEY", *DEFAULT_ENV}
+    assert platform <= RESERVED_ENV_KEYS
+    assert CREDENTIAL_ENV_KEYS <= RESERVED_ENV_KEYS
+    # Unreserved, as on AWS: a function may set its own time zone.
+    assert "TZ" not in RESERVED_ENV_KEYS and env["TZ"] == "Europe/Paris"

@@ -90,6 +90,12 @@
     });
   }
 
+  // Deploy sends the editor's files (all of them, as JSON) as "files".
+  document.addEventListener("htmx:configRequest", function (e) {
+    var elt = e.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-deploy-files]")) e.detail.parameters.files = labdaCode.filesJson();
+  });
+
   // A successful deploy makes the editor's files the saved ones. (After
   // settling: htmx restores swapped elements' attributes while it settles.)
   document.addEventListener("htmx:afterSettle", function (e) {

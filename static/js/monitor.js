@@ -241,9 +241,17 @@
     }
   }
 
+  // The Live Tail poller asks every second, but only while Live Tail runs
+  // (Stop / Start); a cancelled htmx:confirm issues no request at all.
+  function tailPollGate(event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-tail-poll]") && !window.labdaTailRunning) event.preventDefault();
+  }
+
   window.labdaMonitor = { refresh: refresh, state: state };
   document.addEventListener("htmx:afterSettle", function () { init(); tailUpdated(); });
   document.addEventListener("htmx:oobAfterSwap", tailUpdated);
   document.addEventListener("click", tailButtons);
+  document.addEventListener("htmx:confirm", tailPollGate);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

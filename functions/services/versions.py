@@ -8,23 +8,22 @@ may send a share of its invocations to a second version.
 
 from __future__ import annotations
 
-import random
 import re
 
 from django.db import IntegrityError, transaction
 
-from .models import Alias, Function, FunctionVersion
-from .services import ServiceError
+from ..errors import ServiceError
+from ..limits import DESCRIPTION_MAX_LENGTH
+from ..models import Alias, Function, FunctionVersion
+from ..selectors.versions import LATEST
 
 ALIAS_RE = re.compile(r"^(?!\d+$)[a-zA-Z0-9_-]{1,128}$")
-LATEST = "$LATEST"
 
 ERR_ALIAS_NAME = "Alias name must be 1 to 128 letters, numbers, hyphens or underscores, and not only numbers."
 ERR_ALIAS_TAKEN = "An alias named {name} already exists."
 ERR_VERSION = "Version {version} does not exist. Publish it first."
 ERR_WEIGHT = "The weight of the additional version must be between 0 and 100 percent."
 ERR_SAME_VERSION = "The additional version must differ from the alias's version."
-ERR_QUALIFIER = "Function not found: {arn}:{qualifier}"
 
 _SNAPSHOT_FIELDS = ("runtime", "handler", "memory_size", "timeout", "ephemeral_storage", "environment", "code_sha256")
 
@@ -45,7 +44,7 @@ def version_publish(*, function: Function, description: str = "") -> tuple[Funct
                 version = FunctionVersion.objects.create(
                     function=function,
                     number=number,
-                    description=description[:256] or function.description,
+                    description=description[:DESCRIPTION_MAX_LENGTH] or function.description,
                     runtime=function.runtime,
                     handler=function.handler,
                     memory_size=function.memory_size,
@@ -72,17 +71,14 @@ def _check_version(function: Function, version: str) -> str:
     return version
 
 
-def _routing(function: Function, version: str, additional_version: str, weight_percent: object) -> tuple[str, float]:
+def _routing(function: Function, version: str, additional_version: str, weight_percent: float) -> tuple[str, float]:
     additional_version = (additional_version or "").strip()
     if not additional_version:
         return "", 0.0
     additional_version = _check_version(function, additional_version)
     if additional_version == version:
         raise ServiceError(ERR_SAME_VERSION)
-    try:
-        weight = float(str(weight_percent).strip() or "0")
-    except ValueError:
-        raise ServiceError(ERR_WEIGHT) from None
+    weight = weight_percent
     if not 0 <= weight <= 100:
         raise ServiceError(ERR_WEIGHT)
     return additional_version, weight / 100
@@ -95,7 +91,7 @@ def alias_create(
     version: str,
     description: str = "",
     additional_version: str = "",
-    weight_percent: object = 0,
+    weight_percent: float = 0.0,
 ) -> Alias:
     name = name.strip()
     if not ALIAS_RE.match(name):
@@ -108,7 +104,7 @@ def alias_create(
                 function=function,
                 name=name,
                 version=version,
-                description=description[:256],
+                description=description[:DESCRIPTION_MAX_LENGTH],
                 additional_version=extra,
                 additional_weight=weight,
             )
@@ -117,41 +113,14 @@ def alias_create(
 
 
 def alias_update(
-    *, alias: Alias, version: str, description: str = "", additional_version: str = "", weight_percent: object = 0
+    *, alias: Alias, version: str, description: str = "", additional_version: str = "", weight_percent: float = 0.0
 ) -> Alias:
     version = _check_version(alias.function, version)
     alias.additional_version, alias.additional_weight = _routing(alias.function, version, additional_version, weight_percent)
-    alias.version, alias.description = version, description[:256]
+    alias.version, alias.description = version, description[:DESCRIPTION_MAX_LENGTH]
     alias.save(update_fields=["version", "description", "additional_version", "additional_weight"])
     return alias
 
 
 def alias_delete(*, alias: Alias) -> None:
     alias.delete()
-
-
-def resolve_qualifier(function: Function, qualifier: str, *, rng: random.Random | None = None) -> tuple[str, str]:
-    """(version to run, alias name or ""). Weighted aliases pick a version per
-    invocation, in proportion to the weight."""
-    qualifier = (qualifier or LATEST).strip()
-    if qualifier == LATEST:
-        return LATEST, ""
-    if qualifier.isdigit():
-        if function.versions.filter(number=int(qualifier)).exists():
-            return qualifier, ""
-        raise ServiceError(ERR_QUALIFIER.format(arn=function.arn, qualifier=qualifier))
-    alias = function.aliases.filter(name=qualifier).first()
-    if alias is None:
-        raise ServiceError(ERR_QUALIFIER.format(arn=function.arn, qualifier=qualifier))
-    if alias.additional_version and (rng or random).random() < alias.additional_weight:
-        return alias.additional_version, alias.name
-    return alias.version, alias.name
-
-
-def qualifier_choices(function: Function) -> list[str]:
-    """$LATEST, the aliases, then the versions (newest first), for pickers."""
-    return [
-        LATEST,
-        *function.aliases.values_list("name", flat=True),
-        *(str(n) for n in function.versions.values_list("number", flat=True)),
-    ]

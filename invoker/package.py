@@ -14,6 +14,7 @@ import io
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024  # Lambda: 50 MB zipped
@@ -54,7 +55,7 @@ def _entries(data: bytes) -> list[zipfile.ZipInfo]:
     return infos
 
 
-def _read_all(data: bytes, infos: list[zipfile.ZipInfo]):
+def _read_all(data: bytes, infos: list[zipfile.ZipInfo]) -> Iterator[tuple[zipfile.ZipInfo, bytes]]:
     """Yield (info, bytes) for each file, counting real decompressed bytes."""
     archive = zipfile.ZipFile(io.BytesIO(data))
     total = 0

@@ -7,21 +7,24 @@ to the alias's row too. Pages read rollups, never every invocation.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import Expression, F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from .models import Invocation, MetricMinute
+from ..cost import gb_seconds
+from ..models import Invocation, MetricMinute
 
 
-def _minute(invocation: Invocation):
+def _minute(invocation: Invocation) -> datetime:
     moment = invocation.started_at or invocation.created_at
     return moment.replace(second=0, microsecond=0)
 
 
-def _increments(invocation: Invocation) -> dict:
+def _increments(invocation: Invocation) -> dict[str, float]:
     throttled = invocation.status == Invocation.Status.THROTTLED
-    values: dict = {
+    values: dict[str, float] = {
         "invocations": 0 if throttled else 1,
         "throttles": 1 if throttled else 0,
         "errors": 1
@@ -32,7 +35,7 @@ def _increments(invocation: Invocation) -> dict:
         values.update(duration_count=1, duration_sum=invocation.duration_ms)
     if invocation.billed_duration_ms is not None:
         values["billed_ms_sum"] = invocation.billed_duration_ms
-        values["gb_seconds"] = invocation.billed_duration_ms / 1000 * invocation.memory_size / 1024
+        values["gb_seconds"] = gb_seconds(invocation.billed_duration_ms, invocation.memory_size)
     if invocation.cold_start and invocation.init_duration_ms is not None:
         values.update(cold_starts=1, init_duration_sum=invocation.init_duration_ms)
     return values
@@ -48,7 +51,7 @@ def record_invocation(invocation: Invocation) -> None:
 def _add(invocation: Invocation, qualifier: str) -> None:
     key = {"function_id": invocation.function_id, "qualifier": qualifier, "minute": _minute(invocation)}
     increments = _increments(invocation)
-    updates = {name: F(name) + value for name, value in increments.items()}
+    updates: dict[str, Expression] = {name: F(name) + value for name, value in increments.items()}
     duration = invocation.duration_ms
     if duration is not None:
         updates["duration_min"] = Least(Coalesce(F("duration_min"), Value(duration)), Value(duration))

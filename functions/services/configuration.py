@@ -16,47 +16,32 @@ from django.utils import timezone
 
 from invoker.images import RUNTIMES
 
-from .models import ExecutionRole, Function
-from .services import ServiceError, _check_runtime, retire_outdated
+from ..errors import ServiceError
+from ..limits import (
+    ENV_MAX_BYTES,
+    EPHEMERAL_MAX,
+    EPHEMERAL_MIN,
+    MAX_TAGS,
+    MEMORY_MAX,
+    MEMORY_MIN,
+    RESERVED_ENV_KEYS,
+    TAG_KEY_MAX_LENGTH,
+    TAG_VALUE_MAX_LENGTH,
+    TIMEOUT_MAX,
+    TIMEOUT_MIN,
+)
+from ..models import ExecutionRole, Function
+from .functions import check_description, check_runtime, retire_outdated
 
-MEMORY_MIN, MEMORY_MAX = 128, 10240
-TIMEOUT_MIN, TIMEOUT_MAX = 1, 900
-EPHEMERAL_MIN, EPHEMERAL_MAX = 512, 10240
-ENV_MAX_BYTES = 4 * 1024
-MAX_TAGS = 50
 ENV_KEY_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 HANDLER_RE = re.compile(r"^[^\s]{1,128}$")
-# Lambda's reserved variables cannot be set in the function's configuration.
-RESERVED_ENV_KEYS = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
 
 ERR_MEMORY = f"Memory must be a whole number of MB between {MEMORY_MIN} MB and {MEMORY_MAX} MB."
 ERR_TIMEOUT = f"Timeout must be between {TIMEOUT_MIN} second and 15 minutes ({TIMEOUT_MAX} seconds)."
 ERR_EPHEMERAL = f"Ephemeral storage must be between {EPHEMERAL_MIN} MB and {EPHEMERAL_MAX} MB."
-ERR_DESCRIPTION = "Description can be at most 256 characters long."
 ERR_ENV_SIZE = (
     "Lambda was unable to configure your environment variables because the environment variables you have "
-    "provided exceeded the 4KB limit. String measured: {size} bytes."
+    f"provided exceeded the {ENV_MAX_BYTES // 1024}KB limit. String measured: {{size}} bytes."
 )
 ERR_ENV_RESERVED = (
     "Lambda was unable to configure your environment variables because the environment variables you have "
@@ -65,18 +50,12 @@ ERR_ENV_RESERVED = (
 ERR_ENV_KEY = "Environment variable keys must start with a letter and contain only letters, numbers and underscores: {key!r}."
 ERR_DUPLICATE_KEY = "The key {key} appears more than once."
 ERR_CONCURRENCY = "Reserved concurrency must be a whole number from 0 to {limit}."
+ERR_TAG_LENGTH = f"Tag keys must be 1 to {TAG_KEY_MAX_LENGTH} characters, and values at most {TAG_VALUE_MAX_LENGTH} characters."
+ERR_TOO_MANY_TAGS = f"A function can have at most {MAX_TAGS} tags."
 ERR_HANDLER = "Handler must be 1 to 128 characters with no spaces, such as lambda_function.lambda_handler."
 ERR_POLICIES = (
     'The policy documents must be a JSON list of {{"name": ..., "document": {{"Version": ..., "Statement": [...]}}}}: {detail}'
 )
-
-
-def _whole_number(value: object, error: str) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ServiceError(error) from None
-    return number
 
 
 def _touch(function: Function, fields: list[str]) -> None:
@@ -87,21 +66,17 @@ def _touch(function: Function, fields: list[str]) -> None:
 
 
 def function_update_general(
-    *, function: Function, description: str, memory_size: object, timeout: object, ephemeral_storage: object
+    *, function: Function, description: str, memory_size: int, timeout: int, ephemeral_storage: int
 ) -> Function:
-    memory = _whole_number(memory_size, ERR_MEMORY)
-    if not MEMORY_MIN <= memory <= MEMORY_MAX:
+    if not MEMORY_MIN <= memory_size <= MEMORY_MAX:
         raise ServiceError(ERR_MEMORY)
-    seconds = _whole_number(timeout, ERR_TIMEOUT)
-    if not TIMEOUT_MIN <= seconds <= TIMEOUT_MAX:
+    if not TIMEOUT_MIN <= timeout <= TIMEOUT_MAX:
         raise ServiceError(ERR_TIMEOUT)
-    storage = _whole_number(ephemeral_storage, ERR_EPHEMERAL)
-    if not EPHEMERAL_MIN <= storage <= EPHEMERAL_MAX:
+    if not EPHEMERAL_MIN <= ephemeral_storage <= EPHEMERAL_MAX:
         raise ServiceError(ERR_EPHEMERAL)
-    if len(description) > 256:
-        raise ServiceError(ERR_DESCRIPTION)
+    check_description(description)
     function.description = description
-    function.memory_size, function.timeout, function.ephemeral_storage = memory, seconds, storage
+    function.memory_size, function.timeout, function.ephemeral_storage = memory_size, timeout, ephemeral_storage
     _touch(function, ["description", "memory_size", "timeout", "ephemeral_storage"])
     return function
 
@@ -135,7 +110,7 @@ def function_update_environment(*, function: Function, keys: list[str], values: 
 
 
 def function_update_runtime_settings(*, function: Function, runtime: str, handler: str) -> Function:
-    _check_runtime(runtime)
+    check_runtime(runtime)
     handler = handler.strip() or RUNTIMES[runtime][1]
     if not HANDLER_RE.match(handler):
         raise ServiceError(ERR_HANDLER)
@@ -144,15 +119,11 @@ def function_update_runtime_settings(*, function: Function, runtime: str, handle
     return function
 
 
-def function_put_concurrency(*, function: Function, reserved: object, limit: int = 1000) -> Function:
-    """Reserved concurrency; empty means unreserved. 0 throttles every invocation."""
-    if reserved is None or str(reserved).strip() == "":
-        function.reserved_concurrency = None
-    else:
-        number = _whole_number(reserved, ERR_CONCURRENCY.format(limit=limit))
-        if not 0 <= number <= limit:
-            raise ServiceError(ERR_CONCURRENCY.format(limit=limit))
-        function.reserved_concurrency = number
+def function_put_concurrency(*, function: Function, reserved: int | None, limit: int = 1000) -> Function:
+    """Reserved concurrency; None means unreserved. 0 throttles every invocation."""
+    if reserved is not None and not 0 <= reserved <= limit:
+        raise ServiceError(ERR_CONCURRENCY.format(limit=limit))
+    function.reserved_concurrency = reserved
     function.save(update_fields=["reserved_concurrency"])
     return function
 
@@ -160,10 +131,10 @@ def function_put_concurrency(*, function: Function, reserved: object, limit: int
 def function_update_tags(*, function: Function, keys: list[str], values: list[str]) -> Function:
     tags = _pairs(keys, values)
     if len(tags) > MAX_TAGS:
-        raise ServiceError(f"A function can have at most {MAX_TAGS} tags.")
+        raise ServiceError(ERR_TOO_MANY_TAGS)
     for key, value in tags.items():
-        if not 1 <= len(key) <= 128 or len(value) > 256:
-            raise ServiceError("Tag keys must be 1 to 128 characters, and values at most 256 characters.")
+        if not 1 <= len(key) <= TAG_KEY_MAX_LENGTH or len(value) > TAG_VALUE_MAX_LENGTH:
+            raise ServiceError(ERR_TAG_LENGTH)
         if key.lower().startswith("aws:"):
             raise ServiceError("Tag keys can't start with aws: — that prefix is reserved.")
     function.tags = tags

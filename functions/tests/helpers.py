@@ -7,8 +7,9 @@ import time
 
 import docker
 
-from functions import services
 from functions.models import Function, Invocation
+from functions.services import functions as function_services
+from functions.services import invocations as invocation_services
 
 
 def make_function(
@@ -24,7 +25,7 @@ def make_function(
     if files is None:
         filename = "lambda_function.py" if runtime == "python3.11" else "index.js"
         files = {filename: code or ""}
-    function = services.function_create(owner=owner, name=name, runtime=runtime, files=files, handler=handler)
+    function = function_services.function_create(owner=owner, name=name, runtime=runtime, files=files, handler=handler)
     if config:
         for key, value in config.items():
             setattr(function, key, value)
@@ -34,10 +35,10 @@ def make_function(
 
 def invoke(function: Function, event: object = None, *, timeout: float = 60) -> Invocation:
     payload = json.dumps(event if event is not None else {})
-    invocation = services.invocation_create(function=function, payload=payload)
+    invocation = invocation_services.invocation_create(function=function, payload=payload)
     deadline = time.monotonic() + timeout
     while not invocation.is_finished and time.monotonic() < deadline:
-        invocation = services.invocation_wait(invocation=invocation, timeout=min(5, deadline - time.monotonic()))
+        invocation = invocation_services.invocation_wait(invocation=invocation, timeout=min(5, deadline - time.monotonic()))
     assert invocation.is_finished, f"invocation still {invocation.status} after {timeout} s"
     return invocation
 

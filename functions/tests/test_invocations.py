@@ -10,8 +10,10 @@ import docker
 import pytest
 from django.db import connection
 
-from functions import services
 from functions.models import Function, Invocation, LogEvent
+from functions.services import configuration, versions
+from functions.services import functions as function_services
+from functions.services import invocations as invocation_services
 
 from .helpers import containers_of, invoke, make_function, response, wait_until
 
@@ -85,7 +87,9 @@ def test_it_captures_print_and_logging_in_order(owner):
 
 def test_it_reports_a_handler_exception_as_lambda_does(owner):
     function = Function.objects.get(
-        pk=services.function_create_from_blueprint(owner=owner, name="HelloWorld", blueprint=_blueprint("hello-world-python")).pk
+        pk=function_services.function_create_from_blueprint(
+            owner=owner, name="HelloWorld", blueprint=_blueprint("hello-world-python")
+        ).pk
     )
     ok = invoke(function, {"key1": "value1", "key2": "value2", "key3": "value3"})
     assert response(ok) == "value1"
@@ -207,7 +211,7 @@ def test_two_concurrent_invocations_use_two_containers(owner):
 
 def test_it_throttles_past_the_concurrency_limit(owner):
     function = make_function(owner, code="def lambda_handler(event, context):\n    return 1\n", reserved_concurrency=0)
-    invocation = services.invocation_create(function=function, payload="{}")
+    invocation = invocation_services.invocation_create(function=function, payload="{}")
     assert invocation.status == Invocation.Status.THROTTLED
     assert invocation.error_type == "TooManyRequestsException"
     assert not containers_of(function)
@@ -225,7 +229,7 @@ def test_a_code_change_is_picked_up_and_retires_the_old_container(owner):
     function = make_function(owner, code="def lambda_handler(event, context):\n    return 'old'\n")
     assert response(invoke(function)) == "old"
     old_ids = {c.id for c in containers_of(function)}
-    services.function_update_code(
+    function_services.function_update_code(
         function=function, files={"lambda_function.py": "def lambda_handler(event, context):\n    return 'new'\n"}
     )
     # Retired at once, on every worker, without waiting for an invocation.
@@ -238,7 +242,7 @@ def test_deleting_a_function_removes_its_warm_containers(owner):
     function = make_function(owner, code="def lambda_handler(event, context):\n    return 1\n")
     invoke(function)
     assert len(containers_of(function)) == 1
-    services.function_delete(function=function)
+    function_services.function_delete(function=function)
     assert wait_until(lambda: not containers_of(function), timeout=10)
 
 
@@ -296,7 +300,7 @@ def test_an_unmodified_runtime_client_answers_a_real_invocation(owner):
 
 
 def test_the_task_is_safe_to_run_twice(owner):
-    from invoker.services import invocation_execute
+    from functions.services.invocations import invocation_execute
 
     function = make_function(owner, code=COUNTER)
     invocation = invoke(function)
@@ -316,7 +320,6 @@ def _blueprint(name: str):
 
 
 def test_configuration_changes_reach_the_next_invocation(owner):
-    from functions import configuration
 
     code = "import os\ndef lambda_handler(event, context):\n    return [os.environ.get('COLOR'), context.memory_limit_in_mb]\n"
     function = make_function(owner, code=code)
@@ -332,13 +335,13 @@ def test_configuration_changes_reach_the_next_invocation(owner):
 
 
 def test_versions_and_aliases_run_their_own_code(owner):
-    from functions import versions
+    from functions.services import functions as function_services
 
     function = make_function(
         owner, name="Versioned", code="def lambda_handler(event, context):\n    return ['v1', context.invoked_function_arn]\n"
     )
     versions.version_publish(function=function)
-    services.function_update_code(
+    function_services.function_update_code(
         function=function,
         files={
             "lambda_function.py": "def lambda_handler(event, context):\n    return ['latest', context.invoked_function_arn]\n"
@@ -353,7 +356,6 @@ def test_versions_and_aliases_run_their_own_code(owner):
 
 
 def test_a_role_without_log_permission_keeps_no_log_stream(owner):
-    from functions import configuration
 
     function = make_function(owner, code="def lambda_handler(event, context):\n    print('hidden')\n    return 1\n")
     configuration.role_update_policies(role=function.role, policies_json='[{"name": "Nothing", "document": {"Statement": []}}]')
@@ -367,10 +369,10 @@ def test_a_role_without_log_permission_keeps_no_log_stream(owner):
 def _invoke_qualified(function, qualifier):
     import time
 
-    invocation = services.invocation_create(function=function, payload="{}", qualifier=qualifier)
+    invocation = invocation_services.invocation_create(function=function, payload="{}", qualifier=qualifier)
     deadline = time.monotonic() + 60
     while not invocation.is_finished and time.monotonic() < deadline:
-        invocation = services.invocation_wait(invocation=invocation, timeout=5)
+        invocation = invocation_services.invocation_wait(invocation=invocation, timeout=5)
     return invocation
 
 
@@ -381,7 +383,7 @@ def test_a_failed_async_invocation_is_retried_twice_with_the_same_request_id(own
         owner,
         code="def lambda_handler(event, context):\n    print('attempt', context.aws_request_id)\n    raise ValueError('nope')\n",
     )
-    invocation = services.invocation_create(function=function, payload="{}", invocation_type=Invocation.Type.EVENT)
+    invocation = invocation_services.invocation_create(function=function, payload="{}", invocation_type=Invocation.Type.EVENT)
     assert wait_until(
         lambda: Invocation.objects.get(pk=invocation.pk).attempts == 3 and Invocation.objects.get(pk=invocation.pk).is_finished,
         timeout=60,
@@ -404,7 +406,7 @@ def test_init_output_comes_before_start(owner):
         owner, code="print('loading')\ndef lambda_handler(event, context):\n    print('handling')\n    return 1\n"
     )
     for _ in range(5):
-        services.function_update_code(
+        function_services.function_update_code(
             function=function,
             files={
                 "lambda_function.py": "print('loading')\ndef lambda_handler(event, context):\n    print('handling')\n    return 1\n# "
@@ -436,7 +438,7 @@ def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
         # More at once than the first worker's 8 threads can take: the rest
         # must go to the second worker.
         function = make_function(owner, code=code, timeout=20, reserved_concurrency=12)
-        created = [services.invocation_create(function=function, payload="{}") for _ in range(14)]
+        created = [invocation_services.invocation_create(function=function, payload="{}") for _ in range(14)]
         statuses = [i.status for i in created]
         # The limit is counted in Redis, for every worker host at once.
         assert statuses.count(Invocation.Status.THROTTLED) == 2

@@ -1,0 +1,55 @@
+"""Writing logs: the events of a finished invocation, the log group's
+retention and the hourly expiry of old events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from django.utils import timezone
+
+from ..errors import ServiceError
+from ..models import Function, Invocation, LogEvent, LogStream
+from ..selectors.logs import RETENTION_DAYS
+
+ERR_RETENTION = "Choose a retention setting from the list: Never expire, or 1 day to 10 years."
+
+
+def log_events_store(
+    *, function: Function, invocation: Invocation, stream_name: str, lines: list[tuple[float, str]]
+) -> LogStream:
+    """The invocation's lines as events of the environment's log stream."""
+    stream, _ = LogStream.objects.get_or_create(function=function, name=stream_name)
+    events = [
+        LogEvent(stream=stream, invocation=invocation, timestamp=datetime.fromtimestamp(ts, UTC), message=text)
+        for ts, text in lines
+    ]
+    LogEvent.objects.bulk_create(events)
+    if events:
+        stream.last_event_at = events[-1].timestamp
+        stream.save(update_fields=["last_event_at"])
+    return stream
+
+
+def log_retention_set(*, function: Function, days: int | None) -> Function:
+    if days is not None and days not in RETENTION_DAYS:
+        raise ServiceError(ERR_RETENTION)
+    function.log_retention_days = days
+    function.save(update_fields=["log_retention_days"])
+    return function
+
+
+def logs_expire(*, now: datetime | None = None) -> int:
+    """Delete log events older than their log group's retention, and the
+    streams left with none. Safe to run twice. Returns the events deleted."""
+    now = now or timezone.now()
+    deleted = 0
+    for function_id, days in Function.objects.filter(log_retention_days__isnull=False).values_list("id", "log_retention_days"):
+        cutoff = now - timedelta(days=cast(int, days))  # the filter leaves no None
+        streams = LogStream.objects.filter(function_id=function_id)
+        # One DELETE (no rows point at log events), by the (stream, timestamp) index.
+        count, _ = LogEvent.objects.filter(stream__in=streams.values("id"), timestamp__lt=cutoff).delete()
+        deleted += count
+        # A stream whose last event expired has no events left.
+        streams.filter(last_event_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,37 @@
+"""The one access guard: which function a request may see.
+
+A user sees their own functions (staff: everyone's, until courses give
+instructors their own students); anything else is a 404, never a 403, so
+another user's ids reveal nothing."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from ..models import Function, Invocation, LogStream
+
+
+def functions_for(request: HttpRequest) -> QuerySet[Function]:
+    # The package loads only where a page reads it (code tab, download).
+    functions = Function.objects.defer("code_zip")
+    if request.user.is_staff:
+        return functions
+    return functions.filter(owner_id=request.user.pk)
+
+
+def function_for_user(request: HttpRequest, pk: int) -> Function:
+    """The request's user's function `pk`, or a 404."""
+    return get_object_or_404(functions_for(request), pk=pk)
+
+
+def invocation_for_user(request: HttpRequest, pk: int, invocation_id: object) -> Invocation:
+    function = function_for_user(request, pk)
+    return get_object_or_404(
+        Invocation.objects.select_related("function__role", "log_stream"), pk=invocation_id, function=function
+    )
+
+
+def stream_for_user(function: Function, stream_pk: int) -> LogStream:
+    return get_object_or_404(LogStream, pk=stream_pk, function=function)

@@ -1,0 +1,152 @@
+"""CloudWatch-like logs: log groups, a group's streams, events (search,
+download), retention and Live Tail."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from ..arns import log_group_arn
+from ..errors import ServiceError
+from ..forms import LogFilterForm, LogGroupForm, LogGroupsForm, LogRetentionForm, check
+from ..selectors import logs
+from ..services import logs as log_services
+from .access import function_for_user, stream_for_user
+
+
+def _filters(request: HttpRequest) -> dict[str, Any]:
+    """The filter parameters of a log page; a bad value is dropped."""
+    form = LogFilterForm(request.GET)
+    form.is_valid()
+    defaults = {"filter": "", "request_id": "", "before": "", "after": "", "stream": None}
+    return defaults | {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+
+
+@login_required
+@require_GET
+def log_groups(request: HttpRequest) -> HttpResponse:
+    form = LogGroupsForm(request.GET)
+    prefix = form.cleaned_data["q"] if form.is_valid() else ""
+    context = {"groups": logs.log_groups(user=request.user, prefix=prefix), "query": prefix}
+    template = "functions/logs/_log_group_table.html" if request.htmx else "functions/logs/log_groups.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def log_group(request: HttpRequest, pk: int) -> HttpResponse:
+    """A log group: its details, retention, and its streams newest first."""
+    function = function_for_user(request, pk)
+    form = LogGroupForm(request.GET)
+    params = form.cleaned_data if form.is_valid() else {"page": 1, "prefix": ""}
+    context = {
+        "function": function,
+        "prefix": params["prefix"],
+        "retention": logs.retention_label(function.log_retention_days),
+        "retention_choices": logs.retention_choices(),
+        "retention_value": "" if function.log_retention_days is None else str(function.log_retention_days),
+        "log_group_arn": log_group_arn(function.name),
+        "logging_allowed": logs.logging_allowed(function),
+        **logs.log_streams(function=function, prefix=params["prefix"], page=params["page"]),
+    }
+    template = "functions/logs/_log_stream_table.html" if request.htmx else "functions/logs/log_group.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def log_retention(request: HttpRequest, pk: int) -> HttpResponse:
+    function = function_for_user(request, pk)
+    try:
+        days = check(LogRetentionForm(request.POST))["retention_days"]
+        log_services.log_retention_set(function=function, days=days)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("functions:log-group", pk=pk)
+    messages.success(request, f"Retention of {function.log_group} is now: {logs.retention_label(days)}.")
+    return redirect("functions:log-group", pk=pk)
+
+
+def _events(request: HttpRequest, pk: int, stream_pk: int | None) -> HttpResponse:
+    function = function_for_user(request, pk)
+    stream = stream_for_user(function, stream_pk) if stream_pk is not None else None
+    params = _filters(request)
+    context = {
+        "function": function,
+        "stream": stream,
+        "filter": params["filter"],
+        "request_id": params["request_id"],
+        "logging_allowed": logs.logging_allowed(function),
+        **logs.log_events_page(
+            function=function, stream=stream, text=params["filter"], request_id=params["request_id"], before=params["before"]
+        ),
+    }
+    if request.htmx:
+        return render(request, "functions/logs/_log_events.html", context)
+    return render(request, "functions/logs/log_events.html", context)
+
+
+@login_required
+@require_GET
+def log_events(request: HttpRequest, pk: int) -> HttpResponse:
+    """Search all log streams of the group."""
+    return _events(request, pk, None)
+
+
+@login_required
+@require_GET
+def log_stream(request: HttpRequest, pk: int, stream_pk: int) -> HttpResponse:
+    return _events(request, pk, stream_pk)
+
+
+@login_required
+@require_GET
+def log_download(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The matching events as a text file (?stream=ID&filter=...&request_id=...)."""
+    function = function_for_user(request, pk)
+    params = _filters(request)
+    stream = stream_for_user(function, params["stream"]) if params["stream"] is not None else None
+    lines = logs.download_lines(function=function, stream=stream, text=params["filter"], request_id=params["request_id"])
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{function.name}-{stream.name if stream else 'all-streams'}").strip("_")
+    response = StreamingHttpResponse(lines, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.log"'
+    return response
+
+
+@login_required
+@require_GET
+def log_tail(request: HttpRequest, pk: int) -> HttpResponse:
+    function = function_for_user(request, pk)
+    params = _filters(request)
+    context = {
+        "function": function,
+        "filter": params["filter"],
+        "request_id": params["request_id"],
+        "poll_url": reverse("functions:log-tail-poll", args=[function.pk]),
+        "backlog_seconds": logs.TAIL_BACKLOG_SECONDS,
+    }
+    return render(request, "functions/logs/live_tail.html", context)
+
+
+@login_required
+@require_GET
+def log_tail_poll(request: HttpRequest, pk: int) -> HttpResponse:
+    """New lines since the cursor, appended by the polling Live Tail page."""
+    function = function_for_user(request, pk)
+    params = _filters(request)
+    result = logs.live_tail(function=function, after=params["after"], text=params["filter"], request_id=params["request_id"])
+    context = {
+        "function": function,
+        "filter": params["filter"],
+        "request_id": params["request_id"],
+        "poll_url": reverse("functions:log-tail-poll", args=[function.pk]),
+        **result,
+    }
+    return render(request, "functions/logs/_live_tail_poll.html", context)

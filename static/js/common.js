@@ -1,0 +1,70 @@
+// Labda page behaviour that used to live in inline on*="..." attributes, so
+// that the pages run under a Content-Security-Policy without 'unsafe-inline'.
+// Templates mark elements with data attributes; the listeners below are
+// delegated from `document`, so content swapped in by htmx works as well.
+//
+//   <form data-confirm="Text">          submit only after confirm("Text")
+//   <form data-no-submit>               never submits (htmx reads its fields)
+//   <button data-confirm-selected="Delete {names}? ..."
+//           data-selection="CSS selector of the checked boxes"
+//           data-selection-empty="Alert when nothing is selected">
+//                                       a submit button that needs a selection;
+//                                       {names} = the boxes' data-name, ", "-joined
+//   <button data-remove-row>            removes its table row
+//   <button data-add-row>               appends the <template> row of its
+//                                       <section> to that section's <tbody>
+//   <input type="radio" data-option-switch>
+//                                       reloads the page with ?option=<value>
+(function () {
+  "use strict";
+  if (window.labdaCommon) return; // loaded once per page
+  window.labdaCommon = true;
+
+  function closest(event, selector) {
+    var target = event.target;
+    return target && target.closest ? target.closest(selector) : null;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || !form.matches) return;
+    if (form.matches("[data-no-submit]")) {
+      event.preventDefault();
+    } else if (form.matches("[data-confirm]") && !confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = closest(event, "[data-confirm-selected]");
+    if (button) {
+      var names = Array.prototype.map.call(
+        document.querySelectorAll(button.dataset.selection),
+        function (box) { return box.dataset.name; }
+      );
+      if (!names.length) {
+        alert(button.dataset.selectionEmpty);
+        event.preventDefault();
+      } else if (!confirm(button.dataset.confirmSelected.replace("{names}", function () { return names.join(", "); }))) {
+        event.preventDefault();
+      }
+      return;
+    }
+    button = closest(event, "[data-remove-row]");
+    if (button) {
+      var row = button.closest("tr");
+      if (row) row.remove();
+      return;
+    }
+    button = closest(event, "[data-add-row]");
+    if (button) {
+      var section = button.closest("section");
+      section.querySelector("tbody").appendChild(section.querySelector("template").content.cloneNode(true));
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var input = closest(event, "input[data-option-switch]");
+    if (input) location.search = "?option=" + encodeURIComponent(input.value);
+  });
+})();
