@@ -42,7 +42,8 @@ def start_worker(label: str, **env_overrides: str) -> subprocess.Popen:
     output.mkdir(parents=True, exist_ok=True)
     log_path = output / f"celery-{label}.log"
     name = f"{env.get('LABDA_WORKER_NAME', settings.LABDA_WORKER_NAME)}@localhost"
-    command = [sys.executable, "-m", "celery", "-A", "console", "worker", "-P", "threads", "-c", "8", "-l", "info"]
+    queues = env.pop("LABDA_TEST_QUEUES", "labda.sync,labda.async,labda.housekeeping")
+    command = [sys.executable, "-m", "celery", "-A", "console", "worker", "-P", "threads", "-c", "8", "-l", "info", "-Q", queues]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [*command, "-n", name, "--without-gossip", "--without-mingle"],

@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from . import kombu_redis_fix  # noqa: F401  (a worker must survive a Redis outage)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 app = Celery("console")

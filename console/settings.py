@@ -132,29 +132,53 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 # --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html)
 REDIS_URL = os.getenv("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
-CELERY_RESULT_EXPIRES = 3600
+# No result backend: an invocation's row is its result, and the page waits on
+# a Redis doorbell (functions/services/completion.py).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Housekeeping (the sweeps) goes to the default queue; invocations to
+# labda.sync and labda.async, each with its own worker (see scripts/up.sh).
+CELERY_TASK_DEFAULT_QUEUE = "labda.housekeeping"
 # At-least-once: a task is acknowledged only when it ends, and a worker that
 # dies hands it back. The invocation row's claim makes a second run harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redelivery after the longest possible invocation (15 min) plus a margin,
-# not Redis's default of one hour.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1200}
+# not Redis's default of one hour. Short socket timeouts: a Redis that went
+# away is noticed within seconds (and the worker reconnects forever).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 1200,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+}
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Threads cannot be cancelled; a task running through an outage finishes and
+# stores its outcome in the database (the row is the result).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing from the web: one quick retry (a pooled connection may be stale
+# after a Redis restart), then an error the page shows at once.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_TIME_LIMIT = 1100
 CELERY_BEAT_SCHEDULE = {
-    # Ends invocations whose worker died (https://crontab.guru/#*_*_*_*_*).
-    "invocations-sweep-stale": {"task": "functions.tasks.invocations_sweep_stale", "schedule": 60.0},
+    # Queues again the rows whose message was lost and ends the rows whose
+    # worker died, every 10 seconds.
+    "invocations-sweep": {"task": "functions.tasks.invocations_sweep", "schedule": 10.0},
     # Deletes log events older than their log group's retention, hourly
     # (CloudWatch too removes expired events some time after they expire).
     "logs-expire": {"task": "functions.tasks.logs_expire", "schedule": 3600.0},
 }
 
 # --- Labda
+# Celery beat (console/beat.py) sends only while it holds a Redis lease of
+# this many seconds; a standby beat takes over after it lapses.
+LABDA_BEAT_LOCK_TTL = envint("LABDA_BEAT_LOCK_TTL", 30)
 LABDA_REGION = os.getenv("LABDA_REGION", "us-east-1")
 LABDA_ACCOUNT_ID = os.getenv("LABDA_ACCOUNT_ID", "123456789012")
 # Where the worker keeps unpacked code and the per-container Runtime API
@@ -172,6 +196,14 @@ LABDA_UNRESERVED_CONCURRENCY = envint("LABDA_UNRESERVED_CONCURRENCY", 10)
 LABDA_PIDS_LIMIT = envint("LABDA_PIDS_LIMIT", 256)
 # Function output kept per invocation; the rest is dropped with a marker.
 LABDA_LOG_MAX_BYTES = envint("LABDA_LOG_MAX_BYTES", 256 * 1024)
+# An asynchronous event is dropped when it could not be processed within this
+# many seconds (Lambda's maximum event age: 6 hours), throttles and platform
+# errors being retried with back-off until then.
+LABDA_ASYNC_MAX_EVENT_AGE = envint("LABDA_ASYNC_MAX_EVENT_AGE", 6 * 3600)
+# Asynchronous invocations one account (student) runs at once, whatever its
+# functions' limits: the fair share that keeps a flood from taking every
+# worker of the class.
+LABDA_ACCOUNT_ASYNC_CONCURRENCY = envint("LABDA_ACCOUNT_ASYNC_CONCURRENCY", 2)
 # An asynchronous invocation that fails is retried twice, after 1 and 2
 # minutes, as Lambda does (seconds, comma-separated; empty: no retries).
 LABDA_ASYNC_RETRY_DELAYS = [int(s) for s in os.getenv("LABDA_ASYNC_RETRY_DELAYS", "60,120").split(",") if s.strip()]

@@ -173,6 +173,14 @@ class Invocation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A pending row is due to run from this moment (now, or after a retry's
+    # back-off); a pending row due long ago has lost its message and is queued
+    # again by the sweep.
+    run_after = models.DateTimeField(null=True, blank=True)
+    # Asynchronous events refused at the concurrency limit, then retried.
+    throttled_attempts = models.PositiveIntegerField(default=0)
+    # The worker host that claimed it (a restarted worker ends its own rows).
+    worker = models.CharField(max_length=128, blank=True)
     duration_ms = models.FloatField(null=True, blank=True)
     billed_duration_ms = models.PositiveIntegerField(null=True, blank=True)
     memory_size = models.PositiveIntegerField(default=128)
@@ -188,7 +196,10 @@ class Invocation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["function", "-created_at"], name="invocation_fn_created")]
+        indexes = [
+            models.Index(fields=["function", "-created_at"], name="invocation_fn_created"),
+            models.Index(fields=["status", "run_after"], name="invocation_status_due"),
+        ]
 
     def __str__(self) -> str:
         return str(self.id)

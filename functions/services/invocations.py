@@ -1,9 +1,14 @@
-"""Invocations: record one and queue it, run it (claim → spec → engine →
-store), wait for it, end it when the platform cannot run it.
+"""Invocations: record one and queue it, wait for it, store its outcome,
+end it when the platform cannot run it.
 
 The web records the row and queues a task; the task (functions.tasks) calls
-``invocation_execute`` on a worker host, which hands a FunctionSpec and an
-Invoke to the engine (invoker) and stores the Outcome it gets back.
+``execution.invocation_execute`` on a worker host, which hands a FunctionSpec
+and an Invoke to the engine (invoker) and stores the Outcome it gets back
+here. The row is the durable record: a message lost on the way is queued
+again from it (recovery.py), and the claim makes a second delivery harmless.
+
+Synchronous and asynchronous invocations travel on separate queues, so a
+test never waits behind a flood of events.
 """
 
 from __future__ import annotations
@@ -13,33 +18,29 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from celery import current_app
-from celery.exceptions import TimeoutError as CeleryTimeout
-from celery.result import AsyncResult
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from invoker import concurrency
-from invoker.environment import EnvironmentStartError
-from invoker.pool import get_pool
-from invoker.runtime_api import Invoke
 from invoker.spec import Outcome
 
 from ..errors import ServiceError
 from ..limits import MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD
 from ..models import Function, Invocation
 from ..selectors.versions import resolve_qualifier
-from . import logs, metrics
+from . import completion, logs, metrics
 from .events import parse_event_json
-from .specs import function_spec
 
 log = logging.getLogger(__name__)
 
 # The Celery task that runs an invocation (functions.tasks.invocation_run),
-# sent by name so that services never import the tasks that call them.
+# sent by name so that services never import the tasks that call them; and
+# its two queues (a worker host runs one worker for each).
 TASK_INVOCATION_RUN = "functions.tasks.invocation_run"
+QUEUE_SYNC = "labda.sync"
+QUEUE_ASYNC = "labda.async"
 # Room for queueing, init and the platform's own work beyond the timeout.
 SLOT_MARGIN_SECONDS = 120
 # Lambda's LogResult: the last 4 KB of the invocation's log.
@@ -72,13 +73,19 @@ def invocation_create(
         invocation_type=invocation_type,
         payload=payload,
         memory_size=memory_size,
+        run_after=timezone.now(),
     )
-    limit = function.reserved_concurrency
-    if limit is None:
-        limit = settings.LABDA_UNRESERVED_CONCURRENCY
-    hold = function.timeout + settings.LABDA_INIT_TIMEOUT + SLOT_MARGIN_SECONDS
+    if invocation_type == Invocation.Type.EVENT:
+        # Accepted (202) once recorded: Lambda queues an event and takes its
+        # concurrency slot only when it runs, retrying throttles for hours.
+        with transaction.atomic():
+            invocation.save()
+            transaction.on_commit(lambda: enqueue_quietly(invocation))
+        return invocation
     try:
-        acquired = concurrency.acquire(str(function.uid), str(invocation.id), limit=limit, hold_seconds=hold)
+        acquired = concurrency.acquire(
+            str(function.uid), str(invocation.id), limit=concurrency_limit(function), hold_seconds=slot_hold_seconds(function)
+        )
     except RedisError as exc:
         raise ServiceError(ERR_QUEUE_DOWN.format(error=exc)) from None
     if not acquired:
@@ -92,17 +99,52 @@ def invocation_create(
     return invocation
 
 
-def _enqueue(invocation: Invocation) -> None:
+def concurrency_limit(function: Function) -> int:
+    limit = function.reserved_concurrency
+    return settings.LABDA_UNRESERVED_CONCURRENCY if limit is None else limit
+
+
+def slot_hold_seconds(function: Function) -> float:
+    """A slot lapses by itself after the longest the invocation could take."""
+    return float(function.timeout + settings.LABDA_INIT_TIMEOUT + SLOT_MARGIN_SECONDS)
+
+
+def publish(invocation_id: str, invocation_type: str, *, countdown: float | None = None) -> None:
+    """Queue the task that runs the invocation (raises when the broker is down).
+    The task id is the request id."""
+    queue = QUEUE_ASYNC if invocation_type == Invocation.Type.EVENT else QUEUE_SYNC
+    current_app.send_task(
+        TASK_INVOCATION_RUN,
+        (invocation_id,),
+        task_id=invocation_id,
+        queue=queue,
+        countdown=countdown,
+    )
+
+
+def enqueue_quietly(invocation: Invocation, *, countdown: float | None = None) -> bool:
+    """Queue a recorded invocation; when the broker is down the row stays
+    pending and the sweep queues it later (recovery.invocations_requeue)."""
     try:
-        # The task id is the request id, so a caller can wait for this one.
-        current_app.send_task(TASK_INVOCATION_RUN, (str(invocation.pk),), task_id=str(invocation.pk))
-    except Exception as exc:  # the broker is down: end the row, never leave it queued
-        _release_quietly(str(invocation.function.uid), str(invocation.pk))
+        publish(str(invocation.pk), invocation.invocation_type, countdown=countdown)
+        return True
+    except Exception:  # noqa: BLE001 - kombu raises many kinds; the row is the record
+        log.warning("Could not queue invocation %s now; the sweep queues it again", invocation.pk, exc_info=True)
+        return False
+
+
+def _enqueue(invocation: Invocation) -> None:
+    """A synchronous invocation: its caller is waiting, so a broker outage is
+    an answer now (the row ends, the slot is freed), not a retry later."""
+    try:
+        publish(str(invocation.pk), invocation.invocation_type)
+    except Exception as exc:  # noqa: BLE001 - the broker is down: end the row, never leave it queued
+        release_quietly(str(invocation.function.uid), str(invocation.pk))
         invocation_fail(invocation_id=str(invocation.pk), error_type="ServiceException", message=ERR_QUEUE_DOWN.format(error=exc))
         raise ServiceError(ERR_QUEUE_DOWN.format(error=exc)) from None
 
 
-def _release_quietly(function_uid: str, invocation_id: str) -> None:
+def release_quietly(function_uid: str, invocation_id: str) -> None:
     try:
         concurrency.release(function_uid, invocation_id)
     except RedisError:
@@ -112,52 +154,14 @@ def _release_quietly(function_uid: str, invocation_id: str) -> None:
 def invocation_wait(*, invocation: Invocation, timeout: float) -> Invocation:
     """Wait up to `timeout` seconds for the worker to finish it."""
     if not invocation.is_finished:
-        try:
-            AsyncResult(str(invocation.pk)).get(timeout=timeout, propagate=False, disable_sync_subtasks=False)
-        except CeleryTimeout:
-            pass
+        pk = invocation.pk
+
+        def finished() -> bool:
+            return Invocation.objects.filter(pk=pk, status__in=Invocation.FINISHED).exists()
+
+        completion.wait_done(str(pk), timeout, finished)
         invocation.refresh_from_db()
     return invocation
-
-
-def invocation_execute(*, invocation_id: str) -> None:
-    """Run one recorded invocation on this worker host. Safe to run twice:
-    only the run that moves the row from pending to running does any work."""
-    claimed = Invocation.objects.filter(pk=invocation_id, status=Invocation.Status.PENDING).update(
-        status=Invocation.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    if claimed != 1:
-        return
-    # The package itself is read only on a cold start (FunctionSpec.load_code).
-    invocation = Invocation.objects.select_related("function").defer("function__code_zip").get(pk=invocation_id)
-    function = invocation.function
-    # In flight now, this one included: the Concurrent executions metric.
-    in_flight = concurrency.in_flight(str(function.uid))
-    spec = function_spec(function, invocation.version)
-    # Invoked by a qualifier, the function sees a qualified ARN, as on Lambda.
-    qualifier = invocation.alias or (invocation.version if invocation.version != "$LATEST" else "")
-    request = Invoke(
-        request_id=str(invocation.pk),
-        payload=(invocation.payload or "{}").encode(),
-        timeout_s=float(spec.timeout),
-        invoked_function_arn=f"{spec.function_arn}:{qualifier}" if qualifier else spec.function_arn,
-    )
-    try:
-        outcome = get_pool().invoke(spec, request)
-    except EnvironmentStartError as exc:
-        log.warning("Invocation %s could not start: %s", invocation_id, exc)
-        invocation_fail(invocation_id=invocation_id, error_type="Labda.EnvironmentStartError", message=str(exc))
-        return
-    except Exception as exc:
-        log.exception("Invocation %s failed in the platform", invocation_id)
-        invocation_fail(
-            invocation_id=invocation_id, error_type="ServiceException", message=f"Labda could not run the invocation: {exc}"
-        )
-        return
-    finally:
-        _release_quietly(str(function.uid), invocation_id)
-    outcome.concurrent_executions = in_flight
-    invocation_finish(invocation_id=invocation_id, outcome=outcome)
 
 
 def _log_tail(lines: list[tuple[float, str]]) -> str:
@@ -215,11 +219,15 @@ def _retry_if_async(invocation: Invocation) -> None:
     failed = invocation.status in (Invocation.Status.FAILED, Invocation.Status.TIMED_OUT)
     if invocation.invocation_type != Invocation.Type.EVENT or not failed or invocation.attempts > len(delays):
         return
-    delay = delays[invocation.attempts - 1]
-    Invocation.objects.filter(pk=invocation.pk).update(status=Invocation.Status.PENDING)
-    invocation.status = Invocation.Status.PENDING
-    invocation_id = str(invocation.pk)
-    transaction.on_commit(lambda: current_app.send_task(TASK_INVOCATION_RUN, (invocation_id,), countdown=delay))
+    retry_later(invocation, delays[invocation.attempts - 1])
+
+
+def retry_later(invocation: Invocation, delay: float) -> None:
+    """Back to pending, due in `delay` seconds, and queued for then."""
+    due = timezone.now() + timedelta(seconds=delay)
+    Invocation.objects.filter(pk=invocation.pk).update(status=Invocation.Status.PENDING, run_after=due, worker="")
+    invocation.status, invocation.run_after = Invocation.Status.PENDING, due
+    transaction.on_commit(lambda: enqueue_quietly(invocation, countdown=delay))
 
 
 def invocation_fail(*, invocation_id: str, error_type: str, message: str) -> None:
@@ -249,32 +257,3 @@ def invocation_replay(*, invocation: Invocation) -> Invocation:
         invocation_type=invocation.invocation_type,
         qualifier=invocation.alias or invocation.version,
     )
-
-
-def invocations_sweep_stale(*, now: datetime | None = None) -> int:
-    """Fail invocations whose worker died: running past their timeout, or
-    queued for longer than any worker would leave them."""
-    now = now or timezone.now()
-    ended = 0
-    running = Invocation.objects.filter(status=Invocation.Status.RUNNING).select_related("function")
-    for invocation in running:
-        limit = invocation.function.timeout + settings.LABDA_INIT_TIMEOUT + 60
-        if invocation.started_at and invocation.started_at < now - timedelta(seconds=limit):
-            invocation_fail(
-                invocation_id=str(invocation.pk),
-                error_type="Labda.WorkerLost",
-                message="The worker running this invocation stopped before it finished.",
-            )
-            ended += 1
-    stale_pending = Invocation.objects.filter(
-        status=Invocation.Status.PENDING,
-        created_at__lt=now - timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] * 2),
-    )
-    for invocation in stale_pending:
-        invocation_fail(
-            invocation_id=str(invocation.pk),
-            error_type="Labda.NotStarted",
-            message="No worker took this invocation from the queue.",
-        )
-        ended += 1
-    return ended

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Expression, F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
 
 from ..cost import gb_seconds
 from ..models import Invocation, MetricMinute
@@ -46,6 +47,20 @@ def record_invocation(invocation: Invocation) -> None:
     qualifiers = [invocation.version] + ([f"alias:{invocation.alias}"] if invocation.alias else [])
     for qualifier in qualifiers:
         _add(invocation, qualifier)
+
+
+def record_throttle(invocation: Invocation) -> None:
+    """One throttled attempt of an asynchronous event (retried later): it
+    counts in Throttles now, as on Lambda, and is not an invocation."""
+    attempt = Invocation(
+        function_id=invocation.function_id,
+        version=invocation.version,
+        alias=invocation.alias,
+        status=Invocation.Status.THROTTLED,
+        created_at=timezone.now(),
+        memory_size=invocation.memory_size,
+    )
+    record_invocation(attempt)
 
 
 def _add(invocation: Invocation, qualifier: str) -> None:

@@ -300,7 +300,7 @@ def test_an_unmodified_runtime_client_answers_a_real_invocation(owner):
 
 
 def test_the_task_is_safe_to_run_twice(owner):
-    from functions.services.invocations import invocation_execute
+    from functions.services.execution import invocation_execute
 
     function = make_function(owner, code=COUNTER)
     invocation = invoke(function)
@@ -429,7 +429,7 @@ def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
     root = settings.BASE_DIR
     second = start_worker(
         "worker-b",
-        LABDA_WORKER_NAME="labda-test-b",
+        LABDA_WORKER_NAME=settings.LABDA_WORKER_NAME + "-b",
         LABDA_RUN_DIR=os.environ.get("LABDA_RUN_DIR", "/run/labda-test") + "-b",
         LABDA_CODE_DIR=str(root / "var" / "test-code-b"),
     )
@@ -444,7 +444,7 @@ def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
         assert statuses.count(Invocation.Status.THROTTLED) == 2
         assert wait_until(lambda: all(Invocation.objects.get(pk=i.pk).is_finished for i in created), timeout=60)
         workers = {c.labels["labda.worker"] for c in containers_of(function)}
-        assert workers == {"labda-test", "labda-test-b"}
+        assert workers == {settings.LABDA_WORKER_NAME, settings.LABDA_WORKER_NAME + "-b"}
         ran = Invocation.objects.filter(function=function, status=Invocation.Status.SUCCEEDED)
         assert ran.count() == 12 and len({i.log_stream_id for i in ran}) == 12
     finally:

@@ -201,7 +201,7 @@ def test_the_beat_schedule_runs_the_expiry(settings):
     from functions.tasks import logs_expire
 
     assert settings.CELERY_BEAT_SCHEDULE["logs-expire"]["task"] == logs_expire.name
-    assert "invocations-sweep-stale" in settings.CELERY_BEAT_SCHEDULE
+    assert settings.CELERY_BEAT_SCHEDULE["invocations-sweep"]["task"] == "functions.tasks.invocations_sweep"
 
 
 # --- live tail transport

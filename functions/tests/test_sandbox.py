@@ -6,7 +6,6 @@ import docker
 import pytest
 
 from functions.models import Invocation
-from functions.services import invocations as invocation_services
 
 from .helpers import invoke, make_function, response
 
@@ -117,7 +116,9 @@ def test_the_sweeper_ends_invocations_whose_worker_died(owner):
         function=function, status=Invocation.Status.RUNNING, started_at=timezone.now() - timedelta(minutes=10)
     )
     recent = Invocation.objects.create(function=function, status=Invocation.Status.RUNNING, started_at=timezone.now())
-    assert invocation_services.invocations_sweep_stale() == 1
+    from functions.services import recovery
+
+    assert recovery.invocations_sweep_stale() == 1
     lost.refresh_from_db()
     recent.refresh_from_db()
     assert lost.status == Invocation.Status.FAILED and lost.error_type == "Labda.WorkerLost"
