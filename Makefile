@@ -8,10 +8,11 @@ test:          ## set up everything, then run the whole test suite
 	scripts/setup.sh --test
 	scripts/test.sh
 
-bench:         ## measure invoke latency and cold starts against plain docker run; the Monitor tab with 1M invocations
+bench:         ## invoke latency and cold starts vs docker run; the Monitor tab with 1M invocations; a flood vs another student
 	scripts/setup.sh
 	.venv/bin/python bench/invoke_latency.py
 	.venv/bin/python bench/monitor_render.py
+	.venv/bin/python bench/flood.py
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy

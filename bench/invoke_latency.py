@@ -71,6 +71,8 @@ def start_worker() -> subprocess.Popen:
             name,
             "--without-gossip",
             "--without-mingle",
+            "-Q",
+            "labda.sync,labda.async,labda.housekeeping",
         ],
         cwd=ROOT,
         env=dict(os.environ),

@@ -249,3 +249,27 @@ def test_exactly_one_beat_sends_and_a_standby_takes_over(private_redis, tmp_path
         for beat in beats:
             beat.kill()
             beat.wait()
+
+
+def test_a_platform_failure_of_an_event_is_retried_later(owner, monkeypatch):
+    from functions.services import execution
+    from invoker.environment import EnvironmentStartError
+
+    class BrokenPool:
+        def invoke(self, spec, request):
+            raise EnvironmentStartError("Could not start the execution environment: the engine is down")
+
+    monkeypatch.setattr(execution, "get_pool", lambda: BrokenPool())
+    monkeypatch.setattr(execution, "enqueue_quietly", lambda *a, **k: True)
+    function = make_function(owner, code=SLEEPY)
+    event = Invocation.objects.create(
+        function=function, invocation_type=Invocation.Type.EVENT, run_after=timezone.now(), payload="{}"
+    )
+    sync = Invocation.objects.create(function=function, run_after=timezone.now(), payload="{}")
+    execution.invocation_execute(invocation_id=str(event.pk))
+    execution.invocation_execute(invocation_id=str(sync.pk))
+    event.refresh_from_db()
+    sync.refresh_from_db()
+    # The event waits for another try; the synchronous caller gets the error.
+    assert event.status == Invocation.Status.PENDING and event.run_after > timezone.now()
+    assert sync.status == Invocation.Status.FAILED and sync.error_type == "Labda.EnvironmentStartError"
