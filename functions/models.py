@@ -179,6 +179,9 @@ class Invocation(models.Model):
     run_after = models.DateTimeField(null=True, blank=True)
     # Asynchronous events refused at the concurrency limit, then retried.
     throttled_attempts = models.PositiveIntegerField(default=0)
+    # An event waiting for its account's fair share of the workers: queued
+    # again when one of the account's running events ends.
+    parked = models.BooleanField(default=False)
     # The worker host that claimed it (a restarted worker ends its own rows).
     worker = models.CharField(max_length=128, blank=True)
     duration_ms = models.FloatField(null=True, blank=True)
@@ -199,6 +202,7 @@ class Invocation(models.Model):
         indexes = [
             models.Index(fields=["function", "-created_at"], name="invocation_fn_created"),
             models.Index(fields=["status", "run_after"], name="invocation_status_due"),
+            models.Index(fields=["parked", "status", "created_at"], name="invocation_parked"),
         ]
 
     def __str__(self) -> str:

@@ -46,8 +46,9 @@ log = logging.getLogger(__name__)
 # Lambda retries throttles and platform errors of an event with back-off
 # from about a second up to five minutes.
 BACKOFF_MIN_SECONDS, BACKOFF_MAX_SECONDS = 1.0, 300.0
-# An account over its fair share tries again after a short pause.
-FAIR_SHARE_PAUSE_SECONDS = (0.5, 1.5)
+# A parked event is queued again when one of its account's events ends; the
+# sweep queues it anyway after this long (a wake-up lost with a worker).
+PARKED_SECONDS = 300
 ERR_EVENT_AGE = "The event was not processed within the maximum event age ({seconds:,} seconds) and was discarded."
 
 
@@ -68,8 +69,6 @@ def invocation_execute(*, invocation_id: str) -> None:
 
 def _execute_event(invocation: Invocation) -> None:
     now = timezone.now()
-    if invocation.run_after and invocation.run_after > now + timedelta(seconds=1):
-        return  # early: its own (delayed) message comes later
     max_age = settings.LABDA_ASYNC_MAX_EVENT_AGE
     if invocation.created_at < now - timedelta(seconds=max_age):
         invocation_fail(
@@ -84,10 +83,10 @@ def _execute_event(invocation: Invocation) -> None:
         )
         if not fair:
             # Not a throttle: the account already runs its share of events.
-            pause = random.uniform(*FAIR_SHARE_PAUSE_SECONDS)
-            due = now + timedelta(seconds=pause)
-            Invocation.objects.filter(pk=pk, status=Invocation.Status.PENDING).update(run_after=due)
-            enqueue_quietly(invocation, countdown=pause)
+            # Parked, it is queued again when one of them ends (_wake_next):
+            # one message per event, however long the flood.
+            due = now + timedelta(seconds=PARKED_SECONDS)
+            Invocation.objects.filter(pk=pk, status=Invocation.Status.PENDING).update(run_after=due, parked=True)
             return
         acquired = concurrency.acquire(
             str(function.uid), pk, limit=concurrency_limit(function), hold_seconds=slot_hold_seconds(function)
@@ -104,6 +103,7 @@ def _execute_event(invocation: Invocation) -> None:
         _run(invocation)
     finally:
         _release_account(account, pk)
+        _wake_next(function.owner_id)
 
 
 def _release_account(account: str, invocation_id: str) -> None:
@@ -111,6 +111,23 @@ def _release_account(account: str, invocation_id: str) -> None:
         concurrency.account_release(account, invocation_id)
     except RedisError:
         pass  # the slot lapses by itself
+
+
+def _wake_next(owner_id: int) -> None:
+    """The account's oldest parked event takes the share that just freed."""
+    parked = (
+        Invocation.objects.filter(function__owner_id=owner_id, parked=True, status=Invocation.Status.PENDING)
+        .order_by("created_at")
+        .select_related("function")
+        .first()
+    )
+    if parked is None:
+        return
+    woken = Invocation.objects.filter(pk=parked.pk, parked=True, status=Invocation.Status.PENDING).update(
+        parked=False, run_after=timezone.now()
+    )
+    if woken:
+        enqueue_quietly(parked)
 
 
 def _throttled(invocation: Invocation) -> None:

@@ -54,7 +54,7 @@ def invocations_requeue(*, now: datetime | None = None, limit: int = 500) -> int
         # minutes), so a long broker or worker outage does not pile up copies.
         waited = (now - invocation.created_at).total_seconds()
         again = now + timedelta(seconds=min(300.0, max(0.0, waited - REQUEUE_AFTER_SECONDS)))
-        Invocation.objects.filter(pk=invocation.pk, status=Invocation.Status.PENDING).update(run_after=again)
+        Invocation.objects.filter(pk=invocation.pk, status=Invocation.Status.PENDING).update(run_after=again, parked=False)
         if enqueue_quietly(invocation):
             queued += 1
     if queued:
