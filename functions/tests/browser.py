@@ -37,3 +37,16 @@ def sign_in(page, live_server, username: str = "student1", password: str = "pw-s
 def set_event_json(page, text: str) -> None:
     """Type an event into the Test tab's JSON editor (CodeMirror)."""
     page.evaluate("t => document.querySelector('#event-editor .CodeMirror').CodeMirror.setValue(t)", text)
+
+
+def open_test_tab(page, live_server, function) -> None:
+    """Open the function's Test tab and wait for its event editor."""
+    page.goto(f"{live_server.url}/functions/{function.pk}/?tab=test")
+    page.wait_for_selector("#event-editor .CodeMirror")
+
+
+def run_test(page) -> str:
+    """Choose Test and wait for the Execution result; return its text."""
+    page.click("#test-button")
+    page.wait_for_selector("#execution-result[data-status]", timeout=60_000)
+    return page.inner_text("#execution-result")

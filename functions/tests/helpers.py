@@ -1,15 +1,22 @@
-"""Helpers for tests that run real invocations through the real worker."""
+"""Helpers for the tests: the hello-world code the `function` fixture
+(conftest.py) deploys, and running real invocations through the real worker."""
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import docker
 
 from functions.models import Function, Invocation
 from functions.services import functions as function_services
 from functions.services import invocations as invocation_services
+
+# The code of the `function` fixture, and of any other small Python function.
+HELLO_WORLD = {"lambda_function.py": "def lambda_handler(event, context):\n    return 'Hello World'\n"}
+# When the `stream` fixture's log stream was created: just before midnight UTC.
+T0 = datetime(2024, 3, 10, 23, 59, 58, tzinfo=UTC)
 
 
 def make_function(
@@ -33,9 +40,10 @@ def make_function(
     return function
 
 
-def invoke(function: Function, event: object = None, *, timeout: float = 60) -> Invocation:
+def invoke(function: Function, event: object = None, *, qualifier: str = "$LATEST", timeout: float = 60) -> Invocation:
+    """Invoke synchronously (as the Test button does) and wait for the end."""
     payload = json.dumps(event if event is not None else {})
-    invocation = invocation_services.invocation_create(function=function, payload=payload)
+    invocation = invocation_services.invocation_create(function=function, payload=payload, qualifier=qualifier)
     deadline = time.monotonic() + timeout
     while not invocation.is_finished and time.monotonic() < deadline:
         invocation = invocation_services.invocation_wait(invocation=invocation, timeout=min(5, deadline - time.monotonic()))

@@ -9,17 +9,12 @@ import zipfile
 
 import pytest
 
-from functions.models import Alias, Function, FunctionVersion
+from functions.models import Alias, Function, FunctionVersion, Invocation
 
-from .browser import shot, sign_in
+from .browser import open_test_tab, run_test, set_event_json, shot, sign_in
+from .helpers import make_function
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
-
-
-def run_test(page) -> str:
-    page.click("#test-button")
-    page.wait_for_selector("#execution-result[data-status]", timeout=60_000)
-    return page.inner_text("#execution-result")
 
 
 def test_author_edit_configure_version_alias_and_delete(page, live_server, owner, tmp_path):
@@ -46,7 +41,7 @@ def test_author_edit_configure_version_alias_and_delete(page, live_server, owner
     page.wait_for_function("document.getElementById('unsaved').hidden")
 
     # Test from the Code tab: code, event, result and logs on one screen.
-    page.evaluate("t => document.querySelector('#event-editor .CodeMirror').CodeMirror.setValue(t)", '{"name": "Ada"}')
+    set_event_json(page, '{"name": "Ada"}')
     result = run_test(page)
     assert "succeeded" in result and "Hello, Ada (no greeting)" in page.inner_text("#result-response")
     assert "greeting Ada" in page.inner_text("#log-output")
@@ -101,7 +96,7 @@ def test_author_edit_configure_version_alias_and_delete(page, live_server, owner
     page.click("a:has-text('prod')")
     page.wait_for_selector("#event-editor .CodeMirror")
     assert page.input_value("#id_qualifier") == "prod"
-    page.evaluate("t => document.querySelector('#event-editor .CodeMirror').CodeMirror.setValue(t)", '{"name": "Grace"}')
+    set_event_json(page, '{"name": "Grace"}')
     run_test(page)
     assert "Hello, Grace (hi)" in page.inner_text("#result-response")
     assert "Version: 1" in page.inner_text("#log-output")
@@ -140,18 +135,13 @@ def test_author_edit_configure_version_alias_and_delete(page, live_server, owner
     shot(page, "18-deleted")
 
 
-def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):
-    from functions.services import functions as function_services
+SLOW = "import time\ndef lambda_handler(event, context):\n    print('working')\n    time.sleep(4)\n    return event.get('answer', 'done')\n"
 
-    code = "import time\ndef lambda_handler(event, context):\n    print('working')\n    time.sleep(4)\n    return 'done'\n"
-    function = function_services.function_create(
-        owner=owner, name="Slow", runtime="python3.11", files={"lambda_function.py": code}
-    )
-    function.timeout = 10
-    function.save()
+
+def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):
+    function = make_function(owner, name="Slow", code=SLOW, timeout=10)
     sign_in(page, live_server)
-    page.goto(f"{live_server.url}/functions/{function.pk}/?tab=test")
-    page.wait_for_selector("#event-editor .CodeMirror")
+    open_test_tab(page, live_server, function)
     page.click("#test-button")
     page.wait_for_selector("#execution-result.result-running")
     assert "Executing function: running" in page.inner_text("#execution-result")
@@ -161,19 +151,17 @@ def test_a_slow_test_shows_progress_then_the_result(page, live_server, owner):
 
 
 def test_an_asynchronous_test_is_queued_then_shows_its_result(page, live_server, owner):
-    from functions.models import Invocation
-    from functions.services import functions as function_services
-
-    function = function_services.function_create(
-        owner=owner,
-        name="Async",
-        runtime="python3.11",
-        files={"lambda_function.py": "def lambda_handler(event, context):\n    return event\n"},
-    )
+    function = make_function(owner, name="Async", code=SLOW, timeout=10)
     sign_in(page, live_server)
-    page.goto(f"{live_server.url}/functions/{function.pk}/?tab=test")
-    page.wait_for_selector("#event-editor .CodeMirror")
+    open_test_tab(page, live_server, function)
+    set_event_json(page, '{"answer": "async done"}')
     page.check("input[name=invocation_type][value=Event]")
     page.click("#test-button")
+    # Accepted at once (202), before the worker has even picked it up.
+    page.wait_for_selector("#execution-result.result-running")
+    queued = page.inner_text("#execution-result")
+    assert "Executing function: queued" in queued and "Invoked asynchronously (202 Accepted)" in queued
+    shot(page, "20-test-async-queued")
     page.wait_for_selector("#execution-result[data-status=succeeded]", timeout=30_000)
+    assert '"async done"' in page.inner_text("#result-response")
     assert Invocation.objects.get(function=function).invocation_type == "Event"

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from functions.models import Function, Invocation, TestEvent
 
-from .browser import set_event_json, shot
+from .browser import open_test_tab, set_event_json, shot, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
 
@@ -79,22 +79,14 @@ def test_hello_world_from_a_blueprint_to_a_keyerror(page, live_server, owner):
     assert Function.objects.get(name="HelloWorld").invocations.count() == 2
 
 
-def test_a_bad_event_and_a_bad_name_get_clear_messages(page, live_server, owner):
-    from functions.services import functions as function_services
-
-    function = function_services.function_create(
-        owner=owner, name="Echo", runtime="python3.11", files={"lambda_function.py": "def lambda_handler(e, c):\n    return e\n"}
-    )
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "student1")
-    page.fill("#id_password", "pw-student1")
-    page.click("button:has-text('Sign in')")
-    page.goto(f"{live_server.url}/functions/{function.pk}/?tab=test")
-    page.wait_for_selector("#event-editor .CodeMirror")
+def test_a_bad_event_and_a_bad_name_get_clear_messages(page, live_server, function):
+    sign_in(page, live_server)
+    open_test_tab(page, live_server, function)
     set_event_json(page, '{"key1": }')
     page.click("#test-button")
     page.wait_for_selector("#execution-result.result-failed")
     assert "line 1, column 10" in page.inner_text("#execution-result")
+    assert not Invocation.objects.filter(function=function).exists()
     shot(page, "07-test-invalid-json")
 
     page.goto(f"{live_server.url}/functions/create/")

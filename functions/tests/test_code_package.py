@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import stat
+import time
 import zipfile
 
 import pytest
@@ -54,7 +55,13 @@ def test_it_refuses_too_many_entries(monkeypatch):
 
 def test_the_same_files_give_the_same_sha():
     files = {"b.py": "2", "a.py": "1"}
-    assert package.code_sha256(package.build_zip(files)) == package.code_sha256(package.build_zip(dict(files)))
+    # Listed in another order, at another time: the same package.
+    in_other_order = dict(reversed(files.items()))
+    assert list(in_other_order) != list(files)
+    sha = package.code_sha256(package.build_zip(files))
+    time.sleep(2.1)  # a zip entry's time has a resolution of 2 s
+    assert package.code_sha256(package.build_zip(in_other_order)) == sha
+    assert package.code_sha256(package.build_zip({"b.py": "2", "a.py": "1 "})) != sha
 
 
 def test_it_unpacks_with_a_runnable_bootstrap(tmp_path):

@@ -17,13 +17,6 @@ from functions.services import invocations as invocation_services
 
 pytestmark = pytest.mark.django_db
 
-CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1\n"}
-
-
-@pytest.fixture
-def function(owner):
-    return function_services.function_create(owner=owner, name="Configured", runtime="python3.11", files=CODE)
-
 
 @pytest.mark.parametrize(
     ("memory", "timeout", "storage", "message"),
@@ -147,7 +140,7 @@ def test_bad_aliases_are_refused(function, name, version, message):
 
 
 def test_an_unknown_qualifier_is_not_found(function):
-    with pytest.raises(ServiceError, match="Function not found: .*:Configured:nope"):
+    with pytest.raises(ServiceError, match="Function not found: .*:HelloWorld:nope"):
         invocation_services.invocation_create(function=function, payload="{}", qualifier="nope")
 
 
@@ -168,17 +161,39 @@ def test_the_configuration_page_saves_a_section_and_shows_errors(client, owner, 
     assert good.status_code == 200 and "Successfully updated" in good.content.decode()
     function.refresh_from_db()
     assert (function.memory_size, function.timeout, function.description) == (256, 90, "new")
-    assert client.get(reverse("functions:detail", args=[function.pk]) + "?tab=configuration").status_code == 200
+    # The tab, opened again, shows the saved values.
+    tab = client.get(reverse("functions:detail", args=[function.pk]), {"tab": "configuration"}).content.decode()
+    assert 'id="id_memory_size" name="memory_size" value="256"' in tab
+    assert 'name="timeout_min" aria-label="Timeout minutes" min="0" value="1"' in tab
+    assert 'name="timeout_sec" aria-label="Timeout seconds" min="0" value="30"' in tab
+
+
+# An element only that tab's content has (the Code tab has the Test tab's
+# event editor too, so the Test tab is told apart by having no code editor).
+TAB_CONTENT = {
+    "code": 'id="code-source"',
+    "test": 'id="event-editor"',
+    "monitor": 'id="monitor"',
+    "configuration": 'id="config-general"',
+    "aliases": 'id="aliases-tab"',
+    "versions": 'id="versions-tab"',
+}
 
 
 def test_every_tab_renders(client, owner, function):
     from functions.views.tabs import TABS
 
+    assert set(TABS) == set(TAB_CONTENT)
     client.force_login(owner)
-    for tab in TABS:
+    for tab, label in ((tab, info[0]) for tab, info in TABS.items()):
         response = client.get(reverse("functions:detail", args=[function.pk]), {"tab": tab})
         assert response.status_code == 200, tab
-        assert response.content.decode().count('role="tab"') == len(TABS)
+        page = response.content.decode()
+        assert page.count('aria-selected="true"') == 1, tab
+        assert f'href="?tab={tab}" class="active" aria-selected="true">{label}</a>' in page, tab
+        assert TAB_CONTENT[tab] in page, tab
+        others = {other: marker for other, marker in TAB_CONTENT.items() if other not in (tab, "test")}
+        assert not [other for other, marker in others.items() if marker in page], tab
 
 
 def test_upload_refuses_a_bad_archive_and_keeps_the_code(client, owner, function):
@@ -202,8 +217,8 @@ def test_download_gives_the_package(client, owner, function):
     assert response["Content-Type"] == "application/zip" and response.content == bytes(function.code_zip)
 
 
-def test_deleting_from_the_list_only_touches_own_functions(client, owner, stranger, function):
-    theirs = function_services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
+def test_deleting_from_the_list_only_touches_own_functions(client, owner, function, their_function):
+    theirs = their_function
     client.force_login(owner)
     assert client.post(reverse("functions:delete-many"), {"function": [theirs.pk]}).status_code == 404
     assert Function.objects.filter(pk=theirs.pk).exists()

@@ -217,9 +217,8 @@ def test_it_throttles_past_the_concurrency_limit(owner):
     assert not containers_of(function)
 
 
-def test_an_idle_container_expires(owner, settings):
-    function = make_function(owner, code="def lambda_handler(event, context):\n    return 1\n")
-    invoke(function)
+def test_an_idle_container_expires(function):
+    assert invoke(function).status == Invocation.Status.SUCCEEDED
     assert len(containers_of(function)) == 1
     # The worker runs with LABDA_IDLE_TIMEOUT=12 s (scripts/test.sh).
     assert wait_until(lambda: not containers_of(function), timeout=40, interval=1)
@@ -238,9 +237,8 @@ def test_a_code_change_is_picked_up_and_retires_the_old_container(owner):
     assert response(second) == "new" and second.cold_start is True
 
 
-def test_deleting_a_function_removes_its_warm_containers(owner):
-    function = make_function(owner, code="def lambda_handler(event, context):\n    return 1\n")
-    invoke(function)
+def test_deleting_a_function_removes_its_warm_containers(function):
+    assert invoke(function).status == Invocation.Status.SUCCEEDED
     assert len(containers_of(function)) == 1
     function_services.function_delete(function=function)
     assert wait_until(lambda: not containers_of(function), timeout=10)
@@ -335,8 +333,6 @@ def test_configuration_changes_reach_the_next_invocation(owner):
 
 
 def test_versions_and_aliases_run_their_own_code(owner):
-    from functions.services import functions as function_services
-
     function = make_function(
         owner, name="Versioned", code="def lambda_handler(event, context):\n    return ['v1', context.invoked_function_arn]\n"
     )
@@ -348,7 +344,7 @@ def test_versions_and_aliases_run_their_own_code(owner):
         },
     )
     versions.alias_create(function=function, name="prod", version="1")
-    via_alias = _invoke_qualified(function, "prod")
+    via_alias = invoke(function, qualifier="prod")
     assert response(via_alias) == ["v1", "arn:aws:lambda:us-east-1:123456789012:function:Versioned:prod"]
     assert via_alias.version == "1" and via_alias.alias == "prod"
     assert "[1]" in via_alias.log_stream.name and f"START RequestId: {via_alias.pk} Version: 1" in via_alias.log_tail
@@ -364,16 +360,6 @@ def test_a_role_without_log_permission_keeps_no_log_stream(owner):
     assert invocation.log_stream is None and not LogEvent.objects.filter(invocation=invocation).exists()
     # The console's execution result still shows the log tail, as Lambda's LogResult.
     assert "hidden" in invocation.log_tail
-
-
-def _invoke_qualified(function, qualifier):
-    import time
-
-    invocation = invocation_services.invocation_create(function=function, payload="{}", qualifier=qualifier)
-    deadline = time.monotonic() + 60
-    while not invocation.is_finished and time.monotonic() < deadline:
-        invocation = invocation_services.invocation_wait(invocation=invocation, timeout=5)
-    return invocation
 
 
 def test_a_failed_async_invocation_is_retried_twice_with_the_same_request_id(owner):
@@ -422,16 +408,15 @@ def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
     """Scale-out is Celery's: another worker (its own name, socket folder and
     code cache, as on another host) takes invocations from the same queue,
     and a function's concurrency limit holds across both."""
-    import os
-
     from conftest import start_worker, stop_worker
 
-    root = settings.BASE_DIR
+    first_name = settings.LABDA_WORKER_NAME
+    second_name = f"{first_name}-b"
     second = start_worker(
         "worker-b",
-        LABDA_WORKER_NAME=settings.LABDA_WORKER_NAME + "-b",
-        LABDA_RUN_DIR=os.environ.get("LABDA_RUN_DIR", "/run/labda-test") + "-b",
-        LABDA_CODE_DIR=str(root / "var" / "test-code-b"),
+        LABDA_WORKER_NAME=second_name,
+        LABDA_RUN_DIR=f"{settings.LABDA_RUN_DIR}-b",
+        LABDA_CODE_DIR=f"{settings.LABDA_CODE_DIR}-b",
     )
     try:
         code = "import time\ndef lambda_handler(event, context):\n    time.sleep(2)\n    return context.log_stream_name\n"
@@ -444,7 +429,7 @@ def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
         assert statuses.count(Invocation.Status.THROTTLED) == 2
         assert wait_until(lambda: all(Invocation.objects.get(pk=i.pk).is_finished for i in created), timeout=60)
         workers = {c.labels["labda.worker"] for c in containers_of(function)}
-        assert workers == {settings.LABDA_WORKER_NAME, settings.LABDA_WORKER_NAME + "-b"}
+        assert workers == {first_name, second_name}
         ran = Invocation.objects.filter(function=function, status=Invocation.Status.SUCCEEDED)
         assert ran.count() == 12 and len({i.log_stream_id for i in ran}) == 12
     finally:

@@ -6,29 +6,22 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from functions import errors, logformat
-from functions.models import Invocation, LogEvent, LogStream
+from functions.models import Function, Invocation, LogEvent, LogStream
 from functions.selectors import logs as log_selectors
 from functions.services import functions as function_services
 from functions.services import logs as log_services
 from invoker import live_tail
 from invoker.log_pipe import LogPipe
 
+from .helpers import HELLO_WORLD, T0
+
 pytestmark = pytest.mark.django_db
-
-CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1\n"}
-T0 = datetime(2024, 3, 10, 23, 59, 58, tzinfo=UTC)
-
-
-@pytest.fixture
-def function(owner):
-    return function_services.function_create(owner=owner, name="Logged", runtime="python3.11", files=CODE)
 
 
 def report(rid, *, duration="12.34", billed=13, init: str | None = None, extra: str = "") -> str:
@@ -49,11 +42,6 @@ def write_invocation(function, stream, when, body: list[str], *, init: str | Non
     stream.last_event_at = when + timedelta(milliseconds=len(messages))
     stream.save()
     return invocation
-
-
-@pytest.fixture
-def stream(function):
-    return LogStream.objects.create(function=function, name="2024/03/10/[$LATEST]0123456789abcdef0123456789abcdef", created_at=T0)
 
 
 # --- the REPORT line, explained
@@ -152,20 +140,23 @@ def test_streams_newest_first_with_first_and_last_event(function, stream):
     assert [s.name for s in log_selectors.log_streams(function=function, prefix="2024/03/10")["streams"]] == [stream.name]
 
 
-def test_log_groups_are_the_users_functions(owner, stranger, function, stream, instructor):
-    function_services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
-    assert [g["name"] for g in log_selectors.log_groups(user=owner)] == ["/aws/lambda/Logged"]
+def test_log_groups_are_the_users_functions(owner, function, stream, their_function, instructor):
+    assert [g["name"] for g in log_selectors.log_groups(user=owner)] == ["/aws/lambda/HelloWorld"]
     assert log_selectors.log_groups(user=owner)[0]["stream_count"] == 1
-    assert [g["name"] for g in log_selectors.log_groups(user=owner, prefix="/aws/lambda/Log")] == ["/aws/lambda/Logged"]
+    assert [g["name"] for g in log_selectors.log_groups(user=owner, prefix="/aws/lambda/Hello")] == ["/aws/lambda/HelloWorld"]
     assert log_selectors.log_groups(user=owner, prefix="nothing") == []
-    assert {g["name"] for g in log_selectors.log_groups(user=instructor)} == {"/aws/lambda/Logged", "/aws/lambda/Theirs"}
+    assert {g["name"] for g in log_selectors.log_groups(user=instructor)} == {"/aws/lambda/HelloWorld", "/aws/lambda/Theirs"}
 
 
 # --- retention
 
 
 def test_retention_is_one_of_cloudwatchs_choices(function):
-    assert log_services.log_retention_set(function=function, days=7).log_retention_days == 7
+    def saved_days():
+        return Function.objects.get(pk=function.pk).log_retention_days
+
+    log_services.log_retention_set(function=function, days=7)
+    assert saved_days() == 7
     assert log_selectors.retention_label(7) == "1 week" and log_selectors.retention_label(None) == "Never expire"
     assert ("14", "2 weeks (14 days)") in log_selectors.retention_choices() and log_selectors.retention_choices()[0] == (
         "",
@@ -173,7 +164,9 @@ def test_retention_is_one_of_cloudwatchs_choices(function):
     )
     with pytest.raises(errors.ServiceError, match="Choose a retention setting"):
         log_services.log_retention_set(function=function, days=2)
-    assert log_services.log_retention_set(function=function, days=None).log_retention_days is None
+    assert saved_days() == 7
+    log_services.log_retention_set(function=function, days=None)
+    assert saved_days() is None
 
 
 def test_the_periodic_task_deletes_only_expired_events(owner, function, stream):
@@ -183,7 +176,7 @@ def test_the_periodic_task_deletes_only_expired_events(owner, function, stream):
     old = write_invocation(function, stream, now - timedelta(days=3), ["old"])
     recent_stream = LogStream.objects.create(function=function, name="recent")
     recent = write_invocation(function, recent_stream, now - timedelta(hours=2), ["recent"])
-    keeper = function_services.function_create(owner=owner, name="KeepsAll", runtime="python3.11", files=CODE)
+    keeper = function_services.function_create(owner=owner, name="KeepsAll", runtime="python3.11", files=HELLO_WORLD)
     keeper_stream = LogStream.objects.create(function=keeper, name="old-but-kept")
     write_invocation(keeper, keeper_stream, now - timedelta(days=400), ["kept forever"])
     log_services.log_retention_set(function=function, days=1)
@@ -197,11 +190,12 @@ def test_the_periodic_task_deletes_only_expired_events(owner, function, stream):
     assert logs_expire.apply().get() == 0  # safe to run twice
 
 
-def test_the_beat_schedule_runs_the_expiry(settings):
-    from functions.tasks import logs_expire
+def test_the_beat_schedule_runs_the_expiry_and_the_sweeper(settings):
+    from functions.tasks import invocations_sweep, logs_expire
 
+    # The names beat sends are the tasks' own, so the worker runs them.
     assert settings.CELERY_BEAT_SCHEDULE["logs-expire"]["task"] == logs_expire.name
-    assert settings.CELERY_BEAT_SCHEDULE["invocations-sweep"]["task"] == "functions.tasks.invocations_sweep"
+    assert settings.CELERY_BEAT_SCHEDULE["invocations-sweep"]["task"] == invocations_sweep.name
 
 
 # --- live tail transport
@@ -259,4 +253,3 @@ def test_live_tail_filters_and_refuses_a_role_without_logs(function):
     function.role.save()
     function.refresh_from_db()
     assert "cannot write CloudWatch logs" in log_selectors.live_tail(function=function)["error"]
-    assert settings.REDIS_URL  # the same Redis the worker publishes to

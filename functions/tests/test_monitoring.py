@@ -15,21 +15,13 @@ from functions.models import Invocation, MetricMinute
 from functions.selectors import monitoring, timerange
 from functions.selectors.monitoring import metric_buckets, metrics_totals
 from functions.selectors.timerange import MonitorError, custom_range, preset_range
-from functions.services import functions as function_services
 from functions.services import metrics
 
 pytestmark = pytest.mark.django_db
 
-CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1\n"}
-
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-@pytest.fixture
-def function(owner):
-    return function_services.function_create(owner=owner, name="Metered", runtime="python3.11", files=CODE)
 
 
 def ended(

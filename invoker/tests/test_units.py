@@ -97,7 +97,22 @@ def test_reserved_keys_are_the_keys_the_platform_sets():
 
     env = container_environment(spec(environment={"TZ": "Europe/Paris", "MY_KEY": "1"}), "stream")
     platform = set(env) - {"MY_KEY", *DEFAULT_ENV}
-    assert platform <= RESERVED_ENV_KEYS
+    # Lambda's documented reserved variables, which the container really gets.
+    documented = {
+        "_HANDLER",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+    assert documented <= platform <= RESERVED_ENV_KEYS
+    assert "MY_KEY" not in RESERVED_ENV_KEYS
     assert CREDENTIAL_ENV_KEYS <= RESERVED_ENV_KEYS
     # Unreserved, as on AWS: a function may set its own time zone.
     assert "TZ" not in RESERVED_ENV_KEYS and env["TZ"] == "Europe/Paris"
