@@ -83,10 +83,10 @@ def web_on(url: str) -> Iterator[None]:
     old_url, old_broker = settings.REDIS_URL, app.conf.broker_url
 
     def point(to: str, broker: str) -> None:
+        # kombu keeps one pool per broker URL (kombu.pools): forget the app's
+        # handles, never close them, so switching back finds them intact.
         settings.REDIS_URL = to
         app.conf.broker_url = broker
-        if app._pool is not None:
-            app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
         redis_client._client = None
