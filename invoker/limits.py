@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
+from .code_cache import opt_dir
 from .spec import FunctionSpec
 
 SANDBOX_USER = "993:990"  # sbx_user1051, as on Lambda
@@ -81,6 +82,14 @@ def container_create_args(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(arguments of create_container, arguments of create_host_config)."""
     memory = f"{spec.memory_size}m"
+    binds = {
+        code_dir: {"bind": "/var/task", "mode": "ro"},
+        socket_dir: {"bind": "/var/run/labda", "mode": "rw"},
+    }
+    layers = opt_dir(spec)
+    if layers is not None:
+        # The merged layers, read-only at /opt as on Lambda.
+        binds[str(layers)] = {"bind": "/opt", "mode": "ro"}
     host_config = {
         "network_mode": "none",
         "read_only": True,
@@ -95,10 +104,7 @@ def container_create_args(
         "security_opt": ["no-new-privileges"],
         "ulimits": [{"Name": "nofile", "Soft": 1024, "Hard": 1024}],
         "init": True,
-        "binds": {
-            code_dir: {"bind": "/var/task", "mode": "ro"},
-            socket_dir: {"bind": "/var/run/labda", "mode": "rw"},
-        },
+        "binds": binds,
         "log_config": {"Type": "json-file", "Config": {"max-size": "1m", "max-file": "1"}},
     }
     create = {
