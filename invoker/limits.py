@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
+from .aws_api import AWS_API_PORT, PLACEHOLDER_CREDENTIALS
 from .code_cache import opt_dir
 from .spec import FunctionSpec
 
@@ -26,12 +27,15 @@ def cpu_shares(memory_size: int) -> int:
 
 
 # Unreserved variables the platform sets and a function may override (AWS's TZ).
-DEFAULT_ENV = {"TZ": ":UTC"}
+# The AWS SDKs' endpoint: a loopback relay (entrypoint.sh) to the Runtime API
+# socket, which answers AWS calls with a clear error until Labda's AWS API
+# exists (invoker/aws_api.py).
+DEFAULT_ENV = {"TZ": ":UTC", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{AWS_API_PORT}"}
 
 
 def container_environment(spec: FunctionSpec, log_stream: str) -> dict[str, str]:
     """Defaults, then the user's variables; the platform's reserved ones win."""
-    env = {**DEFAULT_ENV, **spec.environment}
+    env = {**DEFAULT_ENV, **spec.environment, **PLACEHOLDER_CREDENTIALS}
     env.update(
         {
             "_HANDLER": spec.handler,
