@@ -100,3 +100,32 @@ def test_layers_merge_in_order_on_the_aws_paths(owner):
     from .test_invocations import _invoke_qualified
 
     assert response(_invoke_qualified(function, "1"))["tool"] == "two"
+
+
+def test_a_custom_runtime_comes_from_a_layer(owner):
+    """provided: the bootstrap may be a layer's (/opt/bootstrap), as on Lambda;
+    with none at all, Lambda's init error."""
+    bootstrap = (
+        "#!/bin/sh\n"
+        'API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"\n'
+        "while true; do\n"
+        '  ID=$(curl -sS -D - -o /tmp/event "$API/next" | tr -d "\\r" | sed -n "s/^[Ll]ambda-[Rr]untime-[Aa]ws-[Rr]equest-[Ii]d: //p")\n'
+        '  curl -sS -o /dev/null -X POST "$API/$ID/response" -d "\\"from the layer: $(cat /var/task/greeting.txt)\\""\n'
+        "done\n"
+    )
+    runtime_layer = layer_services.layer_version_publish(
+        owner=owner, name="shell-runtime", zip_bytes=zip_of({"bootstrap": bootstrap}, executable=("bootstrap",))
+    )
+    function = function_services.function_create(
+        owner=owner, name="NoBootstrap", runtime="provided", files={"greeting.txt": "hi"}, handler="function.handler"
+    )
+    missing = invoke(function)
+    assert missing.status == Invocation.Status.FAILED
+    assert response(missing) == {
+        "errorType": "Runtime.InvalidEntrypoint",
+        "errorMessage": "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
+    }
+    layer_services.function_set_layers(function=function, layer_versions=[runtime_layer])
+    invocation = invoke(function)
+    assert invocation.status == Invocation.Status.SUCCEEDED, invocation.response
+    assert response(invocation) == "from the layer: hi"
