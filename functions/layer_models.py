@@ -71,7 +71,9 @@ class FunctionLayer(models.Model):
     version = models.ForeignKey(
         "functions.FunctionVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="layer_links"
     )
-    layer_version = models.ForeignKey(LayerVersion, on_delete=models.PROTECT, related_name="uses")
+    # services.layers never deletes a version in use (it hides it); deleting
+    # an account takes its layers with its functions.
+    layer_version = models.ForeignKey(LayerVersion, on_delete=models.CASCADE, related_name="uses")
     position = models.PositiveSmallIntegerField()
 
     class Meta:

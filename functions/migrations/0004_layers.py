@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 (
                     "layer_version",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="uses", to="functions.layerversion"
+                        on_delete=django.db.models.deletion.CASCADE, related_name="uses", to="functions.layerversion"
                     ),
                 ),
             ],

@@ -172,3 +172,10 @@ def test_the_configuration_tab_sets_the_layers(client, owner, stranger, function
     assert refused.status_code == 400 and "Choose layer versions from the list." in refused.content.decode()
     tab = client.get(reverse("functions:detail", args=[function.pk]) + "?tab=configuration").content.decode()
     assert 'id="config-layers"' in tab and "mine:1" in tab and "theirs" not in tab
+
+
+def test_deleting_an_account_takes_its_layers_and_functions(owner, function):
+    layer_services.function_set_layers(function=function, layer_versions=[publish(owner)])
+    versions.version_publish(function=function)
+    owner.delete()
+    assert not LayerVersion.objects.exists() and not FunctionLayer.objects.exists()
