@@ -22,3 +22,9 @@ def log_group_name(function_name: str) -> str:
 def log_group_arn(function_name: str, *, account_id: str | None = None) -> str:
     account = account_id or settings.LABDA_ACCOUNT_ID
     return f"arn:aws:logs:{settings.LABDA_REGION}:{account}:log-group:{log_group_name(function_name)}:*"
+
+
+def layer_arn(name: str, version: int | None = None, *, account_id: str | None = None) -> str:
+    """arn:aws:lambda:REGION:ACCOUNT:layer:NAME[:VERSION]"""
+    arn = f"arn:aws:lambda:{settings.LABDA_REGION}:{account_id or settings.LABDA_ACCOUNT_ID}:layer:{name}"
+    return f"{arn}:{version}" if version is not None else arn

@@ -125,6 +125,25 @@ class ZipUploadForm(forms.Form):
     zip_file = forms.FileField(error_messages={"required": ERR_NO_ZIP})
 
 
+class LayerCreateForm(forms.Form):
+    """Create a layer version from a .zip (a new layer on its first version)."""
+
+    name = forms.CharField(max_length=200, strip=True, error_messages={"required": "Enter a layer name."})
+    description = forms.CharField(required=False, max_length=256)
+    compatible_runtimes = ListField(required=False)
+    zip_file = forms.FileField(error_messages={"required": ERR_NO_ZIP})
+
+
+class LayersForm(forms.Form):
+    """A function's layers, in order: one layer version id per position
+    (an empty position is skipped)."""
+
+    layer = ListField(required=False)
+
+    def clean_layer(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data["layer"] if pk.isdigit() and len(pk) < 19]
+
+
 class BulkDeleteForm(forms.Form):
     function = ListField(required=False)
 

@@ -13,6 +13,8 @@ __all__ = [
     "EPHEMERAL_MAX",
     "EPHEMERAL_MIN",
     "MAX_ASYNC_PAYLOAD",
+    "MAX_LAYERS",
+    "ERR_CODE_AND_LAYERS_TOO_LARGE",
     "MAX_SYNC_PAYLOAD",
     "MAX_TAGS",
     "TAG_KEY_MAX_LENGTH",
@@ -35,6 +37,12 @@ ENV_MAX_BYTES = 4 * 1024
 MAX_TAGS = 50
 TAG_KEY_MAX_LENGTH, TAG_VALUE_MAX_LENGTH = 128, 256
 MAX_TEST_EVENTS = 10
+# Layers a function can use; their unzipped size counts toward MAX_UNZIPPED_BYTES.
+MAX_LAYERS = 5
+ERR_CODE_AND_LAYERS_TOO_LARGE = (
+    "Function code combined with layers exceeds the maximum allowed size of {limit:,} bytes (250 MB unzipped). "
+    "The actual size is {total:,} bytes."
+)
 # An event (and a response) of a synchronous invocation: 6 MB; of an
 # asynchronous one: 1 MB (API_Invoke; older quota pages said 256 KB).
 MAX_SYNC_PAYLOAD = MAX_PAYLOAD_BYTES

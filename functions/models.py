@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from invoker.images import RUNTIMES
+
 from .arns import function_arn, log_group_name, role_arn
 from .limits import DESCRIPTION_MAX_LENGTH
 
@@ -59,7 +61,17 @@ class ExecutionRole(models.Model):
         return False
 
 
-class Function(models.Model):
+class RuntimeLabel:
+    """The console's name of the runtime ("Python 3.13"), for the templates'
+    get_runtime_display (the field has no choices: the list is the engine's)."""
+
+    runtime: str
+
+    def get_runtime_display(self) -> str:
+        return RUNTIMES[self.runtime][0] if self.runtime in RUNTIMES else self.runtime
+
+
+class Function(RuntimeLabel, models.Model):
     NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="functions")
@@ -238,7 +250,7 @@ class LogEvent(models.Model):
         return self.message[:80]
 
 
-class Blueprint(models.Model):
+class Blueprint(RuntimeLabel, models.Model):
     """Sample code to start a function from (loaded by `manage.py load_blueprints`)."""
 
     name = models.SlugField(max_length=64, unique=True)
@@ -258,7 +270,7 @@ class Blueprint(models.Model):
         return self.name
 
 
-class FunctionVersion(models.Model):
+class FunctionVersion(RuntimeLabel, models.Model):
     """A published version: an immutable copy of the code and configuration."""
 
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="versions")
@@ -341,3 +353,7 @@ class MetricMinute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.function_id}:{self.qualifier}@{self.minute:%Y-%m-%d %H:%M}"
+
+
+# Layers live in their own module (this one would pass 400 lines).
+from .layer_models import FunctionLayer, Layer, LayerVersion  # noqa: E402, F401

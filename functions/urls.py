@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import configuration, functions, invoke, logs, monitor
+from .views import configuration, functions, invoke, layers, logs, monitor
 
 app_name = "functions"
 
@@ -32,6 +32,10 @@ urlpatterns = [
     path("<int:pk>/monitor/compare/", monitor.invocation_compare, name="invocation-compare"),
     path("<int:pk>/monitor/invocations/<uuid:invocation_id>/", monitor.invocation_detail, name="invocation-detail"),
     path("<int:pk>/monitor/invocations/<uuid:invocation_id>/replay/", monitor.invocation_replay, name="invocation-replay"),
+    # Layers
+    path("layers/", layers.layer_list, name="layer-list"),
+    path("layers/create/", layers.layer_create, name="layer-create"),
+    path("layers/versions/<int:version_pk>/delete/", layers.layer_version_delete, name="layer-version-delete"),
     # Logs
     path("logs/", logs.log_groups, name="log-groups"),
     path("<int:pk>/logs/", logs.log_group, name="log-group"),

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 
+from .aws_api import AWS_API_PORT, PLACEHOLDER_CREDENTIALS
+from .code_cache import opt_dir
 from .spec import FunctionSpec
 
 SANDBOX_USER = "993:990"  # sbx_user1051, as on Lambda
@@ -25,12 +27,15 @@ def cpu_shares(memory_size: int) -> int:
 
 
 # Unreserved variables the platform sets and a function may override (AWS's TZ).
-DEFAULT_ENV = {"TZ": ":UTC"}
+# The AWS SDKs' endpoint: a loopback relay (entrypoint.sh) to the Runtime API
+# socket, which answers AWS calls with a clear error until Labda's AWS API
+# exists (invoker/aws_api.py).
+DEFAULT_ENV = {"TZ": ":UTC", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{AWS_API_PORT}"}
 
 
 def container_environment(spec: FunctionSpec, log_stream: str) -> dict[str, str]:
     """Defaults, then the user's variables; the platform's reserved ones win."""
-    env = {**DEFAULT_ENV, **spec.environment}
+    env = {**DEFAULT_ENV, **spec.environment, **PLACEHOLDER_CREDENTIALS}
     env.update(
         {
             "_HANDLER": spec.handler,
@@ -81,6 +86,14 @@ def container_create_args(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(arguments of create_container, arguments of create_host_config)."""
     memory = f"{spec.memory_size}m"
+    binds = {
+        code_dir: {"bind": "/var/task", "mode": "ro"},
+        socket_dir: {"bind": "/var/run/labda", "mode": "rw"},
+    }
+    layers = opt_dir(spec)
+    if layers is not None:
+        # The merged layers, read-only at /opt as on Lambda.
+        binds[str(layers)] = {"bind": "/opt", "mode": "ro"}
     host_config = {
         "network_mode": "none",
         "read_only": True,
@@ -95,10 +108,7 @@ def container_create_args(
         "security_opt": ["no-new-privileges"],
         "ulimits": [{"Name": "nofile", "Soft": 1024, "Hard": 1024}],
         "init": True,
-        "binds": {
-            code_dir: {"bind": "/var/task", "mode": "ro"},
-            socket_dir: {"bind": "/var/run/labda", "mode": "rw"},
-        },
+        "binds": binds,
         "log_config": {"Type": "json-file", "Config": {"max-size": "1m", "max-file": "1"}},
     }
     create = {

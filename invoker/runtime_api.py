@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
+from .aws_api import AwsApiStub, is_runtime_api
 from .limits import MAX_PAYLOAD_BYTES as MAX_RESPONSE_BYTES
 
 _RESULT_PATH = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
@@ -86,7 +87,7 @@ class RuntimeChannel:
         self.inbox.put(None)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(AwsApiStub, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: RuntimeAPIServer
 
@@ -110,6 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, {"errorMessage": message, "errorType": error_type})
 
     def do_GET(self) -> None:
+        if not is_runtime_api(self.path):
+            return self.aws_api_unavailable()  # the AWS SDK in the function (invoker/aws_api.py)
         if self.path != "/2018-06-01/runtime/invocation/next":
             self._error(404, "InvalidRequest", f"Unknown path {self.path}")
             return
@@ -145,6 +148,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def do_POST(self) -> None:
+        if not is_runtime_api(self.path):
+            return self.aws_api_unavailable()
         body: bytes | None
         channel = self.server.channel
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type", "")

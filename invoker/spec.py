@@ -9,6 +9,15 @@ from .log_pipe import LogLine
 
 
 @dataclass(frozen=True)
+class LayerSpec:
+    """One layer of a function, in order: its content is loaded only when this
+    worker host has not unpacked that combination of layers yet."""
+
+    sha256_hex: str
+    load: Callable[[], bytes] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     function_uid: str  # stable across versions: labels, throttling
     revision_id: str  # changes with every code or configuration change
@@ -27,6 +36,9 @@ class FunctionSpec:
     log_group: str = ""
     owner_id: int = 0
     region: str = "us-east-1"
+    # Mounted read-only at /opt, merged in this order (a later layer's file
+    # replaces an earlier one's), as Lambda merges them.
+    layers: tuple[LayerSpec, ...] = ()
 
     @property
     def pool_key(self) -> str:

@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
-# Builds the runtime images from invoker/runtimes/*/Dockerfile on top of the
-# base image (made by build-base-image.sh). Docker's layer cache makes a
-# second run take about a second.
+# Builds the runtime images from invoker/runtimes/*/Dockerfile on top of their
+# base images (made by build-base-image.sh: Debian bookworm or trixie, as the
+# Dockerfile's BASE_IMAGE default says) and the vendor images (vendor.sh: the
+# AWS SDKs and the Node.js 22 binary, fetched from the package registries on
+# the host). Docker's layer cache makes a second run take a few seconds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runtimes="$root/invoker/runtimes"
-base=${LABDA_BASE_IMAGE:-labda/base:bookworm}
+base_prefix=${LABDA_BASE_PREFIX:-labda/base}
 prefix=${LABDA_IMAGE_PREFIX:-labda/runtime}
+vendor=${LABDA_VENDOR_PREFIX:-labda/vendor}
 
-"$runtimes/build-base-image.sh"
+"$runtimes/vendor.sh"
 mkdir -p "$root/var"
 for dockerfile in "$runtimes"/*/Dockerfile; do
     runtime=$(basename "$(dirname "$dockerfile")")
     [ "$runtime" = base ] && continue
+    suite=$(sed -n 's|^ARG BASE_IMAGE=labda/base:||p' "$dockerfile")
+    "$runtimes/build-base-image.sh" "${suite:-bookworm}"
     # The classic builder: it needs no buildx plugin and no registry.
-    if ! DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE_IMAGE=$base" -f "$dockerfile" \
-        -t "$prefix:$runtime" "$runtimes" >/dev/null 2>"$root/var/build-$runtime.log"; then
+    if ! DOCKER_BUILDKIT=0 docker build -q -f "$dockerfile" -t "$prefix:$runtime" \
+        --build-arg "BASE_IMAGE=$base_prefix:${suite:-bookworm}" \
+        --build-arg "PYTHON_SDK_IMAGE=$vendor:python-sdk" \
+        --build-arg "NODEJS_SDK_IMAGE=$vendor:nodejs-sdk" \
+        --build-arg "NODE22_IMAGE=$vendor:node22" \
+        "$runtimes" >/dev/null 2>"$root/var/build-$runtime.log"; then
         cat "$root/var/build-$runtime.log"
         exit 1
     fi

@@ -7,11 +7,14 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from invoker import package
+from invoker.images import runtime_family
 
 from ..models import Blueprint, Function, TestEvent
 
+# By language (invoker.images.runtime_family): every Python or Node.js runtime
+# starts with the same code.
 STARTER_CODE = {
-    "python3.11": {
+    "python": {
         "lambda_function.py": (
             "import json\n\n\n"
             "def lambda_handler(event, context):\n"
@@ -22,7 +25,7 @@ STARTER_CODE = {
             "    }\n"
         )
     },
-    "nodejs18.x": {
+    "nodejs": {
         "index.mjs": (
             "export const handler = async (event) => {\n"
             "  // TODO implement\n"
@@ -55,7 +58,7 @@ STARTER_CODE = {
 
 def starter_files(runtime: str) -> dict[str, str]:
     """The code "Author from scratch" starts with, as in the real console."""
-    return dict(STARTER_CODE.get(runtime, {}))
+    return dict(STARTER_CODE.get(runtime_family(runtime), {}))
 
 
 def function_list(*, user: User | AnonymousUser, query: str = "") -> QuerySet[Function]:

@@ -15,8 +15,8 @@ from invoker.control import broadcast_retire
 from invoker.images import RUNTIMES
 
 from ..errors import ServiceError
-from ..limits import DESCRIPTION_MAX_LENGTH
-from ..models import BASIC_EXECUTION_POLICY, Blueprint, ExecutionRole, Function
+from ..limits import DESCRIPTION_MAX_LENGTH, ERR_CODE_AND_LAYERS_TOO_LARGE, MAX_UNZIPPED_BYTES
+from ..models import BASIC_EXECUTION_POLICY, Blueprint, ExecutionRole, Function, FunctionLayer
 
 NAME_MAX_LENGTH = 64
 ERR_NAME = (
@@ -131,12 +131,21 @@ def function_create_from_blueprint(
 def function_update_code(*, function: Function, files: dict[str, str] | None = None, zip_bytes: bytes | None = None) -> Function:
     """Deploy: a new $LATEST. On bad input nothing changes (the old code runs on)."""
     data = _package(files=files, zip_bytes=zip_bytes)
+    _check_size_with_layers(function, data)
     _set_code(function, data)
     function.revision_id = uuid.uuid4()
     function.last_modified = timezone.now()
     function.save(update_fields=["code_zip", "code_sha256", "code_size", "revision_id", "last_modified"])
     retire_outdated(function)
     return function
+
+
+def _check_size_with_layers(function: Function, data: bytes) -> None:
+    """The function's layers count toward the 250 MB unzipped limit too."""
+    sizes = FunctionLayer.objects.filter(function=function).values_list("layer_version__unzipped_size", flat=True)
+    layers = sum(sizes)
+    if layers and (total := package.validate_zip(data) + layers) > MAX_UNZIPPED_BYTES:
+        raise ServiceError(ERR_CODE_AND_LAYERS_TOO_LARGE.format(limit=MAX_UNZIPPED_BYTES, total=total))
 
 
 def retire_outdated(function: Function) -> None:

@@ -4,13 +4,14 @@ built from the rows; the engine never sees a model."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from django.conf import settings
 
-from invoker.spec import FunctionSpec
+from invoker.spec import FunctionSpec, LayerSpec
 
 from ..arns import function_arn, log_group_name
-from ..models import Function, FunctionVersion
+from ..models import Function, FunctionLayer, FunctionVersion, LayerVersion
 
 
 def function_spec(function: Function, version: str = "$LATEST") -> FunctionSpec:
@@ -26,6 +27,11 @@ def function_spec(function: Function, version: str = "$LATEST") -> FunctionSpec:
     def load_code() -> bytes:
         return bytes(model.objects.values_list("code_zip", flat=True).get(pk=source_pk))
 
+    links = FunctionLayer.objects.filter(**{"version_id" if version != "$LATEST" else "function_id": source_pk})
+    layers = tuple(
+        LayerSpec(sha256_hex=base64.b64decode(sha).hex(), load=_layer_loader(pk))
+        for pk, sha in links.order_by("position").values_list("layer_version_id", "layer_version__code_sha256")
+    )
     return FunctionSpec(
         function_uid=str(function.uid),
         revision_id=str(source.revision_id),
@@ -43,4 +49,12 @@ def function_spec(function: Function, version: str = "$LATEST") -> FunctionSpec:
         log_group=log_group_name(function.name),
         owner_id=function.owner_id,
         region=settings.LABDA_REGION,
+        layers=layers,
     )
+
+
+def _layer_loader(layer_version_pk: int) -> Callable[[], bytes]:
+    def load() -> bytes:
+        return bytes(LayerVersion.objects.values_list("content_zip", flat=True).get(pk=layer_version_pk))
+
+    return load

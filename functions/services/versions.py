@@ -16,6 +16,7 @@ from ..errors import ServiceError
 from ..limits import DESCRIPTION_MAX_LENGTH
 from ..models import Alias, Function, FunctionVersion
 from ..selectors.versions import LATEST
+from .layers import layers_copy_to_version, same_layers
 
 ALIAS_RE = re.compile(r"^(?!\d+$)[a-zA-Z0-9_-]{1,128}$")
 
@@ -29,7 +30,8 @@ _SNAPSHOT_FIELDS = ("runtime", "handler", "memory_size", "timeout", "ephemeral_s
 
 
 def _same_content(version: FunctionVersion, function: Function) -> bool:
-    return all(getattr(version, f) == getattr(function, f) for f in _SNAPSHOT_FIELDS)
+    same = all(getattr(version, f) == getattr(function, f) for f in _SNAPSHOT_FIELDS)
+    return same and same_layers(function=function, version=version)
 
 
 def version_publish(*, function: Function, description: str = "") -> tuple[FunctionVersion, bool]:
@@ -56,6 +58,7 @@ def version_publish(*, function: Function, description: str = "") -> tuple[Funct
                     code_size=function.code_size,
                     source_revision_id=function.revision_id,
                 )
+                layers_copy_to_version(function=function, version=version)
             return version, True
         except IntegrityError:
             continue  # published at the same moment elsewhere: take the next number

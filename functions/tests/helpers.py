@@ -30,7 +30,7 @@ def make_function(
     **config,
 ) -> Function:
     if files is None:
-        filename = "lambda_function.py" if runtime == "python3.11" else "index.js"
+        filename = "lambda_function.py" if runtime.startswith("python") else "index.js"
         files = {filename: code or ""}
     function = function_services.function_create(owner=owner, name=name, runtime=runtime, files=files, handler=handler)
     if config:
@@ -53,6 +53,11 @@ def invoke(function: Function, event: object = None, *, qualifier: str = "$LATES
 
 def containers_of(function: Function) -> list:
     client = docker.from_env()
+    for _ in range(10):
+        try:
+            return client.containers.list(all=True, filters={"label": f"labda.function={function.uid}"})
+        except docker.errors.NotFound:
+            continue  # one was removed between the list and its inspection: list again
     return client.containers.list(all=True, filters={"label": f"labda.function={function.uid}"})
 
 

@@ -245,3 +245,11 @@ def test_code_is_data_in_the_page_never_markup(client, owner, instructor):
     page = client.get(reverse("functions:detail", args=[function.pk])).content.decode()
     assert "<script>alert('owned')</script>" not in page
     assert "\\u003C/script\\u003E" in page
+
+
+def test_the_functions_list_names_the_runtime(client, owner):
+    for runtime in ("python3.13", "nodejs22.x"):
+        function_services.function_create(owner=owner, name=f"fn-{runtime[:6]}", runtime=runtime, files={"x.txt": "x"})
+    client.force_login(owner)
+    page = client.get(reverse("functions:list")).content.decode()
+    assert "<td>Python 3.13</td>" in page and "<td>Node.js 22.x</td>" in page

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from ..models import Function, Invocation, LogStream
+from ..models import Function, Invocation, LayerVersion, LogStream
 
 
 def functions_for(request: HttpRequest) -> QuerySet[Function]:
@@ -35,3 +35,9 @@ def invocation_for_user(request: HttpRequest, pk: int, invocation_id: object) ->
 
 def stream_for_user(function: Function, stream_pk: int) -> LogStream:
     return get_object_or_404(LogStream, pk=stream_pk, function=function)
+
+
+def layer_version_for_user(request: HttpRequest, pk: int) -> LayerVersion:
+    """The request's user's (not deleted) layer version `pk`, or a 404."""
+    versions = LayerVersion.objects.defer("content_zip").select_related("layer").filter(deleted=False)
+    return get_object_or_404(versions, pk=pk, layer__owner_id=request.user.pk)

@@ -19,13 +19,16 @@ from ..forms import (
     ConcurrencyForm,
     GeneralForm,
     KeyValuesForm,
+    LayersForm,
     PermissionsForm,
     RuntimeSettingsForm,
     VersionPublishForm,
     check,
 )
 from ..models import Alias, ExecutionRole, Function
+from ..selectors import layers as layer_selectors
 from ..services import configuration, versions
+from ..services import layers as layer_services
 from .access import function_for_user
 from .tabs import aliases_context, configuration_context, versions_context
 
@@ -76,6 +79,14 @@ def _permissions(function: Function, data: dict[str, Any]) -> str:
     return f"Successfully updated the policies of the role {function.role.name}."
 
 
+def _layers(function: Function, data: dict[str, Any]) -> str:
+    available = {v.pk: v for v in layer_selectors.attachable_layer_versions(function=function)}
+    if any(pk not in available for pk in data["layer"]):
+        raise ServiceError("Choose layer versions from the list.")
+    layer_services.function_set_layers(function=function, layer_versions=[available[pk] for pk in data["layer"]])
+    return "Successfully updated the function's layers. They apply from the next invocation."
+
+
 SECTIONS: dict[str, Section] = {
     "general": (GeneralForm, _general),
     "environment": (KeyValuesForm, _environment),
@@ -83,6 +94,7 @@ SECTIONS: dict[str, Section] = {
     "concurrency": (ConcurrencyForm, _concurrency),
     "tags": (KeyValuesForm, _tags),
     "permissions": (PermissionsForm, _permissions),
+    "layers": (LayersForm, _layers),
 }
 
 

@@ -15,8 +15,9 @@ from invoker.images import RUNTIMES
 from .. import event_templates
 from ..cost import CostEstimate
 from ..forms import EventChoiceForm, MonitorForm, first_error
-from ..limits import DESCRIPTION_MAX_LENGTH, MAX_TEST_EVENTS
+from ..limits import DESCRIPTION_MAX_LENGTH, MAX_LAYERS, MAX_TEST_EVENTS
 from ..models import Blueprint, ExecutionRole, Function, Invocation
+from ..selectors import layers as layer_selectors
 from ..selectors import monitoring, timerange
 from ..selectors.functions import function_files, test_events
 from ..selectors.versions import qualifier_choices, version_choices
@@ -105,6 +106,18 @@ def configuration_context(*, function: Function, request: HttpRequest | None = N
         "timeout_sec": function.timeout % 60,
         "unreserved_limit": settings.LABDA_UNRESERVED_CONCURRENCY,
         "description_max_length": DESCRIPTION_MAX_LENGTH,
+        **layers_context(function=function),
+    }
+
+
+def layers_context(*, function: Function) -> Context:
+    """The Layers section: five positions, each with its chosen layer version."""
+    chosen = [link.layer_version_id for link in layer_selectors.function_layers(function=function)]
+    chosen += [None] * (MAX_LAYERS - len(chosen))
+    return {
+        "layer_slots": list(enumerate(chosen, 1)),
+        "attachable_layers": layer_selectors.attachable_layer_versions(function=function),
+        "max_layers": MAX_LAYERS,
     }
 
 

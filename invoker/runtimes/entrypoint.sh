@@ -6,6 +6,9 @@
 # same API. Whatever the runtime prints becomes the function's log: it goes to
 # the pipe the worker reads, in order with the Runtime API calls.
 socat -lf /dev/null TCP-LISTEN:9001,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/var/run/labda/runtime.sock &
+# The AWS SDKs' endpoint (AWS_ENDPOINT_URL=http://127.0.0.1:9002): for now the
+# same socket, whose server answers any AWS call with "not available yet".
+socat -lf /dev/null TCP-LISTEN:9002,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/var/run/labda/runtime.sock &
 # Custom runtimes may call the API at once: wait (briefly) for the relay.
 i=0
 while [ $i -lt 200 ] && ! grep -q ':2329 ' /proc/net/tcp 2>/dev/null; do

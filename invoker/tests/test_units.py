@@ -116,3 +116,36 @@ def test_reserved_keys_are_the_keys_the_platform_sets():
     assert CREDENTIAL_ENV_KEYS <= RESERVED_ENV_KEYS
     # Unreserved, as on AWS: a function may set its own time zone.
     assert "TZ" not in RESERVED_ENV_KEYS and env["TZ"] == "Europe/Paris"
+
+
+def test_the_aws_sdk_gets_a_placeholder_endpoint_and_credentials():
+    from invoker.aws_api import PLACEHOLDER_CREDENTIALS
+    from invoker.limits import DEFAULT_ENV, RESERVED_ENV_KEYS
+
+    # A function may point its SDK elsewhere; it may not set the credentials.
+    assert DEFAULT_ENV["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9002"
+    assert "AWS_ENDPOINT_URL" not in RESERVED_ENV_KEYS
+    assert set(PLACEHOLDER_CREDENTIALS) <= RESERVED_ENV_KEYS
+
+
+def test_the_aws_api_error_has_each_protocols_shape():
+    from email.message import Message
+
+    from invoker.aws_api import error_body
+
+    class Request:
+        command, path = "POST", "/?Action=GetCallerIdentity"
+
+        def __init__(self, service: str, content_type: str = "") -> None:
+            self.headers = Message()
+            self.headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/{service}/aws4_request"
+            if content_type:
+                self.headers["Content-Type"] = content_type
+
+    body, kind = error_body(Request("dynamodb", "application/x-amz-json-1.0"))  # type: ignore[arg-type]
+    assert kind == "application/x-amz-json-1.1" and b'"__type": "LabdaApiNotAvailable"' in body
+    body, kind = error_body(Request("s3"))  # type: ignore[arg-type]
+    assert kind == "application/xml" and body.startswith(b"<Error><Code>LabdaApiNotAvailable</Code><Message>")
+    body, _ = error_body(Request("sts"))  # type: ignore[arg-type]
+    assert body.startswith(b"<ErrorResponse><Error><Type>Sender</Type><Code>LabdaApiNotAvailable</Code>")
+    assert b"this call to sts (POST /) from the function" in body

@@ -18,7 +18,7 @@ import time
 import traceback
 
 API = "/2018-06-01/runtime"
-RUNTIME_DIR = os.environ.get("LAMBDA_RUNTIME_DIR", "/var/runtime")
+BOOTSTRAP = os.path.abspath(__file__)
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -71,8 +71,9 @@ class FaultException(Exception):
 
 
 def user_frames(tb):
-    """The traceback without the runtime's own frames, as Lambda shows it."""
-    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(RUNTIME_DIR)]
+    """The traceback without the runtime's own frames, as Lambda shows it (the
+    SDK's frames under /var/runtime stay, as on AWS)."""
+    frames = [f for f in traceback.extract_tb(tb) if f.filename != BOOTSTRAP]
     return traceback.format_list(frames)
 
 
@@ -217,8 +218,11 @@ def handle_one(client, handler):
 
 def main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
-    # As on Lambda: the function's folder first, then layers under /opt/python.
-    sys.path[:0] = [task_root, "/opt/python"]
+    # As on Lambda: the function's folder first, then the layers' folders
+    # (/opt/python/lib/pythonX.Y/site-packages, /opt/python), then the runtime's
+    # (PYTHONPATH: the SDK), so a layer's boto3 wins over the runtime's.
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    sys.path[:0] = [task_root, f"/opt/python/lib/{version}/site-packages", "/opt/python"]
     os.chdir(task_root)
     setup_logging()
     client = RuntimeClient()
