@@ -16,6 +16,8 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from .errors import ServiceError
+from .logformat import parse_filter
+from .selectors.logs import TAIL_CURSOR_RE, parse_cursor
 from .selectors.timerange import MonitorError, TimeRange, parse_qualifier, parse_time_range
 from .services.configuration import ERR_CONCURRENCY, ERR_EPHEMERAL, ERR_MEMORY, ERR_TIMEOUT
 from .services.logs import ERR_RETENTION
@@ -261,8 +263,17 @@ class CompareForm(forms.Form):
             raise forms.ValidationError("No such invocation") from None
 
 
+MAX_LOG_PAGE = 1_000_000
+ERR_PAGE = f"Page must be a whole number from 1 to {MAX_LOG_PAGE:,}; showing the first page."
+
+
 class LogGroupForm(forms.Form):
-    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_LOG_PAGE,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), ERR_PAGE),
+    )
     # A field, not BaseForm.prefix (moved off the class, as DeployForm.files).
     prefix = forms.CharField(required=False, max_length=512)  # type: ignore[assignment]
 
@@ -274,16 +285,52 @@ class LogGroupsForm(forms.Form):
     q = forms.CharField(required=False, max_length=512)
 
 
-# A filter is a few words; a thousand would nest SQL too deeply.
+# A filter is a few words. Each term is one SQL condition, and SQLite refuses
+# an expression deeper than 1,000, so both its length and its terms are capped.
 MAX_FILTER_LENGTH = 1000
+MAX_FILTER_TERMS = 50
+ERR_FILTER_LENGTH = f"A filter can be at most {MAX_FILTER_LENGTH:,} characters long."
+ERR_FILTER_TERMS = f"A filter can have at most {MAX_FILTER_TERMS} terms."
+ERR_REQUEST_ID = "A request ID is at most 64 characters long."
+ERR_CURSOR = "This link to older events is not valid (it may have been cut short); showing the newest events."
+ERR_STREAM = "No such log stream."
 
 
 class LogFilterForm(forms.Form):
-    filter = forms.CharField(required=False, max_length=MAX_FILTER_LENGTH, strip=False)
-    request_id = forms.CharField(required=False, max_length=64, strip=True)
-    before = forms.CharField(required=False, max_length=64)
-    after = forms.CharField(required=False, max_length=64)
-    stream = forms.IntegerField(required=False, min_value=0, max_value=2**62)
+    """The filter of a log page. `before` (older events) and `after` (Live
+    Tail) are cursors the pages make; a bad one is dropped with a message."""
+
+    filter = forms.CharField(
+        required=False, max_length=MAX_FILTER_LENGTH, strip=False, error_messages={"max_length": ERR_FILTER_LENGTH}
+    )
+    request_id = forms.CharField(required=False, max_length=64, strip=True, error_messages={"max_length": ERR_REQUEST_ID})
+    before = forms.CharField(required=False, max_length=64, error_messages={"max_length": ERR_CURSOR})
+    after = forms.CharField(required=False, max_length=64, error_messages={"max_length": ERR_CURSOR})
+    stream = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**62,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), ERR_STREAM),
+    )
+
+    def clean_filter(self) -> str:
+        text: str = self.cleaned_data.get("filter") or ""
+        include, exclude = parse_filter(text)
+        if len(include) + len(exclude) > MAX_FILTER_TERMS:
+            raise forms.ValidationError(ERR_FILTER_TERMS)
+        return text
+
+    def clean_before(self) -> str:
+        text: str = self.cleaned_data.get("before") or ""
+        if text and parse_cursor(text) is None:
+            raise forms.ValidationError(ERR_CURSOR)
+        return text
+
+    def clean_after(self) -> str:
+        text: str = self.cleaned_data.get("after") or ""
+        if text and not TAIL_CURSOR_RE.fullmatch(text):
+            raise forms.ValidationError(ERR_CURSOR)
+        return text
 
 
 class LogRetentionForm(forms.Form):
