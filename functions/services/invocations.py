@@ -151,7 +151,9 @@ def invocation_execute(*, invocation_id: str) -> None:
     except Exception as exc:
         log.exception("Invocation %s failed in the platform", invocation_id)
         invocation_fail(
-            invocation_id=invocation_id, error_type="ServiceException", message=f"Labda could not run the invocation: {exc}"
+            invocation_id=invocation_id,
+            error_type="ServiceException",
+            message=f"Labda could not run the invocation ({type(exc).__name__}); the worker's log has the details.",
         )
         return
     finally:
