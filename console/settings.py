@@ -108,10 +108,6 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "functions:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -125,9 +121,6 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 
-# Lambda's limits for a .zip package (deployment package 50 MB zipped).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 # --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html)
 REDIS_URL = os.getenv("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -198,3 +191,21 @@ LABDA_PRICE_PER_GB_SECOND = envdecimal("LABDA_PRICE_PER_GB_SECOND", "0.000016666
 # The monthly free tier: requests and GB-seconds that cost nothing.
 LABDA_FREE_TIER_REQUESTS = envint("LABDA_FREE_TIER_REQUESTS", 1_000_000)
 LABDA_FREE_TIER_GB_SECONDS = envint("LABDA_FREE_TIER_GB_SECONDS", 400_000)
+
+# --- Security
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+# Uploads. A request larger than a .zip package may be (Lambda: 50 MB) is
+# refused from its Content-Length before its body is read
+# (functions.middleware: last, so sessions and messages are ready, and still
+# ahead of the CSRF check's process_view, which reads the body); a file over
+# 2.5 MB is streamed to a temporary file, not held in memory.
+MIDDLEWARE.append("functions.middleware.UploadLimitMiddleware")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The non-file fields of a request (the editor's Deploy sends every file as
+# JSON in one field).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024

@@ -15,6 +15,8 @@ from django import forms
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
+from invoker import package
+
 from .errors import ServiceError
 from .logformat import parse_filter
 from .selectors.logs import TAIL_CURSOR_RE, parse_cursor
@@ -29,6 +31,15 @@ if TYPE_CHECKING:
 ERR_NO_FILES = "The editor sent no files to deploy."
 ERR_NO_ZIP = "Choose a .zip file to upload."
 ERR_NO_BLUEPRINT = "Choose a blueprint."
+ERR_ZIP_SIZE = "The .zip file is {size:,} bytes; the limit is {limit:,} bytes (50 MB)."
+
+
+def check_zip_size(upload: UploadedFile | None) -> UploadedFile | None:
+    """Refuse an oversized package from its size, before it is read. (The
+    upload itself is on disk: Django keeps only small files in memory.)"""
+    if upload is not None and (upload.size or 0) > package.MAX_ZIPPED_BYTES:
+        raise forms.ValidationError(ERR_ZIP_SIZE.format(size=upload.size, limit=package.MAX_ZIPPED_BYTES))
+    return upload
 
 
 def first_error(form: forms.Form) -> str:
@@ -89,6 +100,9 @@ class FunctionCreateForm(forms.Form):
     def clean_option(self) -> str:
         return self.cleaned_data.get("option") or "author"
 
+    def clean_zip_file(self) -> UploadedFile | None:
+        return check_zip_size(self.cleaned_data.get("zip_file"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("option") == "blueprint" and not data.get("blueprint"):
@@ -125,6 +139,9 @@ class DeployForm(forms.Form):
 
 class ZipUploadForm(forms.Form):
     zip_file = forms.FileField(error_messages={"required": ERR_NO_ZIP})
+
+    def clean_zip_file(self) -> UploadedFile | None:
+        return check_zip_size(self.cleaned_data.get("zip_file"))
 
 
 class BulkDeleteForm(forms.Form):

@@ -18,18 +18,18 @@ from ..forms import EventChoiceForm, MonitorForm, first_error
 from ..limits import DESCRIPTION_MAX_LENGTH, MAX_TEST_EVENTS
 from ..models import Blueprint, ExecutionRole, Function, Invocation
 from ..selectors import monitoring, timerange
-from ..selectors.functions import function_files, test_events
+from ..selectors.functions import editor_files, test_events
 from ..selectors.versions import qualifier_choices, version_choices
 
 Context = dict[str, Any]
 
 
 def code_context(*, function: Function) -> Context:
-    files = function_files(function)
+    files, not_editable = editor_files(function)
     names = sorted(files)
     handler_module = function.handler.rsplit(".", 1)[0]
     current = next((n for n in names if n.rsplit(".", 1)[0] == handler_module), names[0] if names else "")
-    return {"files": files, "current_file": current}
+    return {"files": files, "current_file": current, "not_editable": not_editable}
 
 
 def test_context(*, function: Function, user: Any, event_name: str = "", template_id: str = "") -> Context:
