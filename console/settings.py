@@ -192,12 +192,59 @@ LABDA_PRICE_PER_GB_SECOND = envdecimal("LABDA_PRICE_PER_GB_SECOND", "0.000016666
 LABDA_FREE_TIER_REQUESTS = envint("LABDA_FREE_TIER_REQUESTS", 1_000_000)
 LABDA_FREE_TIER_GB_SECONDS = envint("LABDA_FREE_TIER_GB_SECONDS", 400_000)
 
-# --- Security
+# --- Security: headers, cookies, sessions, passwords and upload limits.
+# Production (HTTPS behind a proxy) sets LABDA_HTTPS=True; a plain-HTTP lab
+# server leaves it off, since secure cookies and the SSL redirect would lock
+# everyone out. `manage.py check --deploy` is clean with the README's
+# production settings (functions/tests/test_security.py runs it).
+LABDA_HTTPS = envbool("LABDA_HTTPS", "False")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(LABDA_HTTPS))
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", str(LABDA_HTTPS))
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", str(LABDA_HTTPS))
+# HSTS: browsers then refuse plain HTTP to this host for this long (1 year).
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if LABDA_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(LABDA_HTTPS))
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(LABDA_HTTPS))
+# Behind a proxy that ends TLS: trust its X-Forwarded-Proto, or the SSL
+# redirect would loop.
+if envbool("LABDA_PROXY_SSL_HEADER", str(LABDA_HTTPS)):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Shared lab PCs: a session ends when the browser closes, and after a school
+# day at most (seconds).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("SESSION_EXPIRE_AT_BROWSER_CLOSE", "True")
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Content-Security-Policy (django-csp): only the console's own files. Every
+# script is a vendored file under static/ (no inline scripts, no eval: htmx
+# runs with allowEval false, and its indicator CSS is in console.css, so
+# htmx injects no <style>). Styles set from scripts (CodeMirror, Chart.js)
+# go through the CSSOM, which style-src does not govern.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 
 # Uploads. A request larger than a .zip package may be (Lambda: 50 MB) is
 # refused from its Content-Length before its body is read
