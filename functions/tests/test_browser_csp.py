@@ -76,3 +76,23 @@ def test_the_console_runs_under_its_content_security_policy(page, live_server, o
     page.wait_for_selector("#id_username")
     shot(page, "csp-admin")
     assert violations(page) == [], violations(page)
+
+
+def test_an_oversized_zip_is_refused_in_the_browser_before_it_is_sent(page, live_server, owner, tmp_path, monkeypatch):
+    from invoker import package
+
+    monkeypatch.setattr(package, "MAX_ZIPPED_BYTES", 1000)
+    function = make_function(owner, name="Uploader", code="def lambda_handler(event, context):\n    return 1\n")
+    big = tmp_path / "big.zip"
+    big.write_bytes(b"x" * 5000)
+    sign_in(page, live_server)
+    uploads: list[str] = []
+    page.on("request", lambda r: uploads.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{live_server.url}/functions/{function.pk}/")
+    page.click("summary:has-text('Upload from')")
+    page.set_input_files("#id_upload_zip", str(big))
+    message = page.evaluate("document.getElementById('id_upload_zip').validationMessage")
+    assert message == "The .zip file is 5,000 bytes; the limit is 1,000 bytes (50 MB)."
+    page.click("#upload-zip")
+    page.wait_for_timeout(500)
+    assert uploads == []

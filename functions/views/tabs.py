@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from invoker import package
 from invoker.images import RUNTIMES
 
 from .. import event_templates
@@ -29,7 +30,7 @@ def code_context(*, function: Function) -> Context:
     names = sorted(files)
     handler_module = function.handler.rsplit(".", 1)[0]
     current = next((n for n in names if n.rsplit(".", 1)[0] == handler_module), names[0] if names else "")
-    return {"files": files, "current_file": current, "not_editable": not_editable}
+    return {"files": files, "current_file": current, "not_editable": not_editable, "max_zip_bytes": package.MAX_ZIPPED_BYTES}
 
 
 def test_context(*, function: Function, user: Any, event_name: str = "", template_id: str = "") -> Context:
