@@ -108,10 +108,6 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "functions:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -125,9 +121,6 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 
-# Lambda's limits for a .zip package (deployment package 50 MB zipped).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 # --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html)
 REDIS_URL = os.getenv("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -230,3 +223,68 @@ LABDA_PRICE_PER_GB_SECOND = envdecimal("LABDA_PRICE_PER_GB_SECOND", "0.000016666
 # The monthly free tier: requests and GB-seconds that cost nothing.
 LABDA_FREE_TIER_REQUESTS = envint("LABDA_FREE_TIER_REQUESTS", 1_000_000)
 LABDA_FREE_TIER_GB_SECONDS = envint("LABDA_FREE_TIER_GB_SECONDS", 400_000)
+
+# --- Security: headers, cookies, sessions, passwords and upload limits.
+# Production (HTTPS behind a proxy) sets LABDA_HTTPS=True; a plain-HTTP lab
+# server leaves it off, since secure cookies and the SSL redirect would lock
+# everyone out. `manage.py check --deploy` is clean with the README's
+# production settings (functions/tests/test_security.py runs it).
+LABDA_HTTPS = envbool("LABDA_HTTPS", "False")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(LABDA_HTTPS))
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", str(LABDA_HTTPS))
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", str(LABDA_HTTPS))
+# HSTS: browsers then refuse plain HTTP to this host for this long (1 year).
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if LABDA_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(LABDA_HTTPS))
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(LABDA_HTTPS))
+# Behind a proxy that ends TLS: trust its X-Forwarded-Proto, or the SSL
+# redirect would loop.
+if envbool("LABDA_PROXY_SSL_HEADER", str(LABDA_HTTPS)):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Shared lab PCs: a session ends when the browser closes, and after a school
+# day at most (seconds).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("SESSION_EXPIRE_AT_BROWSER_CLOSE", "True")
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Content-Security-Policy (django-csp): only the console's own files. Every
+# script is a vendored file under static/ (no inline scripts, no eval: htmx
+# runs with allowEval false, and its indicator CSS is in console.css, so
+# htmx injects no <style>). Styles set from scripts (CodeMirror, Chart.js)
+# go through the CSSOM, which style-src does not govern.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+
+# Uploads. A request larger than a .zip package may be (Lambda: 50 MB) is
+# refused from its Content-Length before its body is read
+# (functions.middleware: last, so sessions and messages are ready, and still
+# ahead of the CSRF check's process_view, which reads the body); a file over
+# 2.5 MB is streamed to a temporary file, not held in memory.
+MIDDLEWARE.append("functions.middleware.UploadLimitMiddleware")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The non-file fields of a request (the editor's Deploy sends every file as
+# JSON in one field).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024

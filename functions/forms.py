@@ -15,7 +15,11 @@ from django import forms
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
+from invoker import package
+
 from .errors import ServiceError
+from .logformat import parse_filter
+from .selectors.logs import TAIL_CURSOR_RE, parse_cursor
 from .selectors.timerange import MonitorError, TimeRange, parse_qualifier, parse_time_range
 from .services.configuration import ERR_CONCURRENCY, ERR_EPHEMERAL, ERR_MEMORY, ERR_TIMEOUT
 from .services.logs import ERR_RETENTION
@@ -27,6 +31,15 @@ if TYPE_CHECKING:
 ERR_NO_FILES = "The editor sent no files to deploy."
 ERR_NO_ZIP = "Choose a .zip file to upload."
 ERR_NO_BLUEPRINT = "Choose a blueprint."
+ERR_ZIP_SIZE = "The .zip file is {size:,} bytes; the limit is {limit:,} bytes (50 MB)."
+
+
+def check_zip_size(upload: UploadedFile | None) -> UploadedFile | None:
+    """Refuse an oversized package from its size, before it is read. (The
+    upload itself is on disk: Django keeps only small files in memory.)"""
+    if upload is not None and (upload.size or 0) > package.MAX_ZIPPED_BYTES:
+        raise forms.ValidationError(ERR_ZIP_SIZE.format(size=upload.size, limit=package.MAX_ZIPPED_BYTES))
+    return upload
 
 
 def first_error(form: forms.Form) -> str:
@@ -87,6 +100,9 @@ class FunctionCreateForm(forms.Form):
     def clean_option(self) -> str:
         return self.cleaned_data.get("option") or "author"
 
+    def clean_zip_file(self) -> UploadedFile | None:
+        return check_zip_size(self.cleaned_data.get("zip_file"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("option") == "blueprint" and not data.get("blueprint"):
@@ -123,6 +139,9 @@ class DeployForm(forms.Form):
 
 class ZipUploadForm(forms.Form):
     zip_file = forms.FileField(error_messages={"required": ERR_NO_ZIP})
+
+    def clean_zip_file(self) -> UploadedFile | None:
+        return check_zip_size(self.cleaned_data.get("zip_file"))
 
 
 class LayerCreateForm(forms.Form):
@@ -280,8 +299,17 @@ class CompareForm(forms.Form):
             raise forms.ValidationError("No such invocation") from None
 
 
+MAX_LOG_PAGE = 1_000_000
+ERR_PAGE = f"Page must be a whole number from 1 to {MAX_LOG_PAGE:,}; showing the first page."
+
+
 class LogGroupForm(forms.Form):
-    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_LOG_PAGE,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), ERR_PAGE),
+    )
     # A field, not BaseForm.prefix (moved off the class, as DeployForm.files).
     prefix = forms.CharField(required=False, max_length=512)  # type: ignore[assignment]
 
@@ -293,16 +321,52 @@ class LogGroupsForm(forms.Form):
     q = forms.CharField(required=False, max_length=512)
 
 
-# A filter is a few words; a thousand would nest SQL too deeply.
+# A filter is a few words. Each term is one SQL condition, and SQLite refuses
+# an expression deeper than 1,000, so both its length and its terms are capped.
 MAX_FILTER_LENGTH = 1000
+MAX_FILTER_TERMS = 50
+ERR_FILTER_LENGTH = f"A filter can be at most {MAX_FILTER_LENGTH:,} characters long."
+ERR_FILTER_TERMS = f"A filter can have at most {MAX_FILTER_TERMS} terms."
+ERR_REQUEST_ID = "A request ID is at most 64 characters long."
+ERR_CURSOR = "This link to older events is not valid (it may have been cut short); showing the newest events."
+ERR_STREAM = "No such log stream."
 
 
 class LogFilterForm(forms.Form):
-    filter = forms.CharField(required=False, max_length=MAX_FILTER_LENGTH, strip=False)
-    request_id = forms.CharField(required=False, max_length=64, strip=True)
-    before = forms.CharField(required=False, max_length=64)
-    after = forms.CharField(required=False, max_length=64)
-    stream = forms.IntegerField(required=False, min_value=0, max_value=2**62)
+    """The filter of a log page. `before` (older events) and `after` (Live
+    Tail) are cursors the pages make; a bad one is dropped with a message."""
+
+    filter = forms.CharField(
+        required=False, max_length=MAX_FILTER_LENGTH, strip=False, error_messages={"max_length": ERR_FILTER_LENGTH}
+    )
+    request_id = forms.CharField(required=False, max_length=64, strip=True, error_messages={"max_length": ERR_REQUEST_ID})
+    before = forms.CharField(required=False, max_length=64, error_messages={"max_length": ERR_CURSOR})
+    after = forms.CharField(required=False, max_length=64, error_messages={"max_length": ERR_CURSOR})
+    stream = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**62,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), ERR_STREAM),
+    )
+
+    def clean_filter(self) -> str:
+        text: str = self.cleaned_data.get("filter") or ""
+        include, exclude = parse_filter(text)
+        if len(include) + len(exclude) > MAX_FILTER_TERMS:
+            raise forms.ValidationError(ERR_FILTER_TERMS)
+        return text
+
+    def clean_before(self) -> str:
+        text: str = self.cleaned_data.get("before") or ""
+        if text and parse_cursor(text) is None:
+            raise forms.ValidationError(ERR_CURSOR)
+        return text
+
+    def clean_after(self) -> str:
+        text: str = self.cleaned_data.get("after") or ""
+        if text and not TAIL_CURSOR_RE.fullmatch(text):
+            raise forms.ValidationError(ERR_CURSOR)
+        return text
 
 
 class LogRetentionForm(forms.Form):

@@ -8,6 +8,7 @@ the container (SIGKILL: a Python PID 1 takes 10 s to ``docker stop``).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import queue
 import shutil
@@ -25,12 +26,29 @@ from .docker_client import client
 from .images import image_for
 from .limits import ERR_RESPONSE_TOO_LARGE, container_create_args
 from .log_pipe import LogPipe
+from .package import CodePackageError
 from .runtime_api import Invoke, Message, RuntimeAPIServer, RuntimeChannel
 from .spec import FunctionSpec, Outcome
 
+log = logging.getLogger(__name__)
+
 
 class EnvironmentStartError(RuntimeError):
-    """The container could not be started (engine down, image missing...)."""
+    """The container could not be started (engine down, image missing...).
+    Its message is shown to the user, so it never carries a host path."""
+
+
+def _reason(exc: Exception) -> str:
+    """Why a start failed, in words safe to show a student: an OSError's
+    text names host paths (the code cache, the socket folder), a Docker
+    error's text names bind mounts, so neither is shown; the log has them."""
+    if isinstance(exc, docker.errors.ImageNotFound):
+        return "the runtime image is not built on this worker."
+    if isinstance(exc, docker.errors.APIError):
+        return f"the container engine refused it (HTTP {exc.status_code})."
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror.lower()} (on the worker host)."
+    return f"{type(exc).__name__} on the worker host."
 
 
 def _cgroup_peak_file(container_id: str) -> Path | None:
@@ -94,9 +112,13 @@ class ExecutionEnvironment:
             created = api.create_container(host_config=api.create_host_config(**host), **create)
             self.container_id = created["Id"]
             api.start(self.container_id)
-        except (docker.errors.DockerException, OSError) as exc:
+        except CodePackageError as exc:
             self.destroy()
-            raise EnvironmentStartError(f"Could not start the execution environment: {exc}") from exc
+            raise EnvironmentStartError(f"The deployment package could not be unpacked: {exc}") from exc
+        except (docker.errors.DockerException, OSError) as exc:
+            log.warning("Environment %s of %s did not start", self.id, self.spec.name, exc_info=True)
+            self.destroy()
+            raise EnvironmentStartError(f"Could not start the execution environment: {_reason(exc)}") from exc
         self.started = time.monotonic()
         self._peak_file = _cgroup_peak_file(self.container_id)
 

@@ -86,6 +86,18 @@ def function_files(function: Function) -> dict[str, str | None]:
     return package.read_text_files(bytes(function.code_zip))
 
 
+def editor_files(function: Function) -> tuple[dict[str, str | None], str]:
+    """The Code tab's files, or ({}, why) when the package is too large to
+    edit inline (or cannot be read): then the tab offers the download. A
+    package over the limit is not even loaded from the database."""
+    if function.code_size > package.MAX_EDITOR_PACKAGE_BYTES:
+        return {}, package.ERR_EDITOR
+    try:
+        return function_files(function), ""
+    except package.CodePackageError as exc:
+        return {}, str(exc)
+
+
 def test_events(*, function: Function, user: User | AnonymousUser) -> list[TestEvent]:
     """The user's saved test events of the function, by name."""
     return list(TestEvent.objects.filter(function=function, owner_id=user.pk).order_by("name"))

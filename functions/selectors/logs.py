@@ -105,11 +105,20 @@ def _cursor(event: LogEvent) -> str:
     return f"{delta // timedelta(microseconds=1)}-{event.pk}"
 
 
-def _parse_cursor(text: str) -> tuple[datetime, int] | None:
-    match = re.fullmatch(r"(\d{1,20})-(\d{1,20})", text or "")
+# A cursor's parts: microseconds since 1970 (up to the year 9999) and an id
+# that fits a 64-bit column.
+_MAX_CURSOR_MICROSECONDS = (datetime(9999, 12, 31, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def parse_cursor(text: str) -> tuple[datetime, int] | None:
+    """The (time, id) of an "Older events" cursor; None when it is not one."""
+    match = re.fullmatch(r"(\d{1,18})-(\d{1,19})", text or "")
     if not match:
         return None
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(match.group(1))), int(match.group(2))
+    micros, pk = int(match.group(1)), int(match.group(2))
+    if micros > _MAX_CURSOR_MICROSECONDS or pk >= 2**63:
+        return None
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros), pk
 
 
 def log_events_page(
@@ -118,7 +127,7 @@ def log_events_page(
     """The newest EVENTS_PAGE matching events (oldest first on the page),
     grouped by invocation, and a cursor for the older ones."""
     events = events_query(function=function, stream=stream, text=text, request_id=request_id)
-    cursor = _parse_cursor(before)
+    cursor = parse_cursor(before)
     if cursor:
         moment, pk = cursor
         events = events.filter(Q(timestamp__lt=moment) | Q(timestamp=moment, pk__lt=pk))
@@ -206,13 +215,13 @@ def logging_allowed(function: Function) -> bool:
 # --- live tail
 
 TAIL_BACKLOG_SECONDS = 60
-_TAIL_CURSOR_RE = re.compile(r"^\d{1,16}-\d{1,10}$")
+TAIL_CURSOR_RE = re.compile(r"\d{1,16}-\d{1,10}")
 
 
 def live_tail(*, function: Function, after: str = "", text: str = "", request_id: str = "") -> dict[str, Any]:
     """Lines published since the cursor `after` (first call: the last minute),
     matching the filter, and the cursor for the next poll."""
-    cursor = after if _TAIL_CURSOR_RE.match(after or "") else tail_transport.cursor_since(TAIL_BACKLOG_SECONDS)
+    cursor = after if TAIL_CURSOR_RE.fullmatch(after or "") else tail_transport.cursor_since(TAIL_BACKLOG_SECONDS)
     if not logging_allowed(function):
         return {
             "lines": [],

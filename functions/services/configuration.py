@@ -33,7 +33,7 @@ from ..limits import (
 from ..models import ExecutionRole, Function
 from .functions import check_description, check_runtime, retire_outdated
 
-ENV_KEY_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+ENV_KEY_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*")
 HANDLER_RE = re.compile(r"^[^\s]{1,128}$")
 
 ERR_MEMORY = f"Memory must be a whole number of MB between {MEMORY_MIN} MB and {MEMORY_MAX} MB."
@@ -49,6 +49,10 @@ ERR_ENV_RESERVED = (
 )
 ERR_ENV_KEY = "Environment variable keys must start with a letter and contain only letters, numbers and underscores: {key!r}."
 ERR_DUPLICATE_KEY = "The key {key} appears more than once."
+# A process environment is a list of C strings: Docker refuses a NUL byte (and
+# PostgreSQL refuses it in JSON), so it is refused here, by name.
+ERR_NUL = "Keys and values cannot contain a NUL character (\\0): the value of {key} does."
+ERR_NUL_KEY = "Keys cannot contain a NUL character (\\0)."
 ERR_CONCURRENCY = "Reserved concurrency must be a whole number from 0 to {limit}."
 ERR_TAG_LENGTH = f"Tag keys must be 1 to {TAG_KEY_MAX_LENGTH} characters, and values at most {TAG_VALUE_MAX_LENGTH} characters."
 ERR_TOO_MANY_TAGS = f"A function can have at most {MAX_TAGS} tags."
@@ -87,6 +91,10 @@ def _pairs(keys: list[str], values: list[str]) -> dict[str, str]:
         key = key.strip()
         if not key and not value:
             continue  # an empty row the user added and left
+        if "\0" in key:
+            raise ServiceError(ERR_NUL_KEY)
+        if "\0" in value:
+            raise ServiceError(ERR_NUL.format(key=key))
         if key in result:
             raise ServiceError(ERR_DUPLICATE_KEY.format(key=key))
         result[key] = value
@@ -99,7 +107,7 @@ def function_update_environment(*, function: Function, keys: list[str], values: 
     if reserved:
         raise ServiceError(ERR_ENV_RESERVED.format(keys=", ".join(reserved)))
     for key in variables:
-        if not ENV_KEY_RE.match(key):
+        if not ENV_KEY_RE.fullmatch(key):
             raise ServiceError(ERR_ENV_KEY.format(key=key))
     size = len(json.dumps(variables, separators=(",", ":")).encode())
     if size > ENV_MAX_BYTES:

@@ -182,7 +182,8 @@ def _platform_failure(invocation: Invocation, exc: Exception) -> None:
         error_type, message = "Labda.EnvironmentStartError", str(exc)
     else:
         log.exception("Invocation %s failed in the platform", pk)
-        error_type, message = "ServiceException", f"Labda could not run the invocation: {exc}"
+        error_type = "ServiceException"
+        message = f"Labda could not run the invocation ({type(exc).__name__}); the worker's log has the details."
     if invocation.invocation_type == Invocation.Type.EVENT:
         Invocation.objects.filter(pk=pk, status=Invocation.Status.RUNNING).update(
             status=Invocation.Status.PENDING, attempts=F("attempts") - 1

@@ -38,7 +38,7 @@ def test_author_edit_configure_version_alias_and_delete(page, live_server, owner
     shot(page, "10-code-unsaved")
     page.click("#deploy")
     page.wait_for_selector("text=Successfully updated the function Greeter.")
-    page.wait_for_function("document.getElementById('unsaved').hidden")
+    page.wait_for_function("() => document.getElementById('unsaved').hidden")
 
     # Test from the Code tab: code, event, result and logs on one screen.
     set_event_json(page, '{"name": "Ada"}')

@@ -30,7 +30,7 @@ def test_hello_world_from_a_blueprint_to_a_keyerror(page, live_server, owner):
     page.click("text=Use a blueprint")
     page.wait_for_selector("#blueprint-cards")
     page.fill("input[name=blueprint_q]", "hello-world")
-    page.wait_for_function("document.querySelectorAll('#blueprint-cards .card').length < 9")
+    page.wait_for_function("() => document.querySelectorAll('#blueprint-cards .card').length < 9")
     cards = page.locator("#blueprint-cards .card").all_inner_texts()
     assert any("hello-world-python" in c for c in cards) and any(c.startswith("hello-world\n") for c in cards)
     assert not any("s3-object-handler" in c for c in cards)

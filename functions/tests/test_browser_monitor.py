@@ -76,7 +76,7 @@ def test_graphs_drawn_after_real_invocations_and_redrawn_after_a_test(page, live
     test_page.click("#test-button")
     test_page.wait_for_selector("#execution-result[data-status=succeeded]", timeout=60_000)
     test_page.close()
-    page.wait_for_function("document.getElementById('monitor').dataset.totalInvocations === '6'", timeout=30_000)
+    page.wait_for_function("() => document.getElementById('monitor').dataset.totalInvocations === '6'", timeout=30_000)
     assert page.evaluate("window.__notReloaded === true")
     assert page.locator("#recent-table tbody tr").count() == 8
     shot(page, "monitor-02-after-a-test")
@@ -84,7 +84,7 @@ def test_graphs_drawn_after_real_invocations_and_redrawn_after_a_test(page, live
     # The other time ranges draw too; an empty range says so.
     page.click("a.seg[data-range='1w']")
     # Wait for the new range's text, not a chart state the old range had too.
-    page.wait_for_function("document.getElementById('monitor-range-text').innerText.includes('period 1 hour')")
+    page.wait_for_function("() => document.getElementById('monitor-range-text').innerText.includes('period 1 hour')")
     page.wait_for_selector("#charts[data-state=drawn]")
     page.click("summary:has-text('Custom')")
     page.fill("input[name=start]", "2020-01-01T00:00")
@@ -155,15 +155,15 @@ def test_an_invocation_compare_replay_and_the_log_pages(page, live_server, owner
     page.wait_for_url(f"{live_server.url}/functions/{function.pk}/logs/events/")
     page.wait_for_function("document.querySelectorAll('.inv-group').length === 3")
     page.fill("#filter-events", "event -1")  # the warm run's {"n": 2}, not the {"n": 1} ones
-    page.wait_for_function("document.querySelectorAll('.inv-group').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('.inv-group').length === 1")
     assert str(warm.pk) in page.inner_text("#log-events") and '{"n": 2}' in page.inner_text("#log-events")
     shot(page, "monitor-09-log-events-filtered")
     page.fill("#filter-events", "")
     page.fill("#filter-request-id", str(warm.pk))
-    page.wait_for_function("document.querySelectorAll('.inv-group .log-row').length === 4")
+    page.wait_for_function("() => document.querySelectorAll('.inv-group .log-row').length === 4")
     assert page.locator(".inv-group .log-report").count() == 1
     page.fill("#filter-request-id", "")
-    page.wait_for_function("document.querySelectorAll('.inv-group').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('.inv-group').length === 3")
     shot(page, "monitor-10-log-events")
 
 

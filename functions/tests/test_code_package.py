@@ -70,3 +70,82 @@ def test_it_unpacks_with_a_runnable_bootstrap(tmp_path):
     assert (tmp_path / "code" / "bootstrap").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "code" / "lib" / "util.py").read_text() == "x = 1\n"
     assert (tmp_path / "code" / "lib").stat().st_mode & 0o777 == 0o755
+
+
+def _quietly_zip_of(entries):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of a duplicate name
+        return zip_of(entries)
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([("x.py", b"1"), ("x.py", b"2")], "two entries named x.py"),
+        ([("lib/x.py", b"1"), ("lib//x.py", b"2")], "two entries named lib//x.py"),
+        ([("x", b"1"), ("x/y", b"2")], "x both as a file and as a folder"),
+        ([("a/b/c.py", b"1"), ("a/b", b"2")], "a/b both as a file and as a folder"),
+        ([("x", b"1"), ("x/", b"")], "x both as a file and as a folder"),
+        ([(".", b"x")], "a file with no name"),
+        ([("a" * 300, b"x")], "name is too long"),
+    ],
+)
+def test_it_refuses_entries_that_cannot_share_one_folder(entries, message, tmp_path):
+    data = _quietly_zip_of(entries)
+    with pytest.raises(CodePackageError, match=message):
+        package.validate_zip(data)
+    with pytest.raises(CodePackageError, match=message):
+        package.extract_zip(data, tmp_path / "code")
+    assert not (tmp_path / "code").exists()
+
+
+def test_validation_reads_a_large_entry_without_holding_it(monkeypatch):
+    import tracemalloc
+
+    data = zip_of([("zeros.bin", b"\0" * (40 * 1024 * 1024))])
+    tracemalloc.start()
+    try:
+        assert package.validate_zip(data) == 40 * 1024 * 1024
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024
+
+
+def test_a_package_that_cannot_be_unpacked_fails_to_start_without_showing_a_host_path(settings, request):
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    from invoker.environment import EnvironmentStartError, ExecutionEnvironment
+    from invoker.package import sha256_hex
+    from invoker.spec import FunctionSpec
+
+    # A short folder: the Runtime API socket's path must fit AF_UNIX's 108 bytes.
+    tmp_path = Path(tempfile.mkdtemp(prefix="lt"))
+    request.addfinalizer(lambda: __import__("shutil").rmtree(tmp_path, ignore_errors=True))
+    settings.LABDA_CODE_DIR = tmp_path / "code"
+    settings.LABDA_RUN_DIR = tmp_path / "run"
+    data = _quietly_zip_of([("lambda_function.py", b"1"), ("lambda_function.py", b"2")])
+    spec = FunctionSpec(
+        function_uid="u1",
+        revision_id="r1",
+        name="Fn",
+        version="$LATEST",
+        runtime="python3.11",
+        handler="lambda_function.lambda_handler",
+        memory_size=128,
+        timeout=3,
+        ephemeral_storage=512,
+        environment={},
+        code_sha256_hex=sha256_hex(data),
+        load_code=lambda: data,
+    )
+    with pytest.raises(EnvironmentStartError) as caught:
+        ExecutionEnvironment(spec, worker="w").start()
+    message = str(caught.value)
+    assert "two entries named lambda_function.py" in message
+    assert str(tmp_path) not in message and str(django_settings.BASE_DIR) not in message

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from invoker import package
 from invoker.images import RUNTIMES
 
 from ..errors import ServiceError
@@ -61,6 +62,7 @@ def _create_context(request: HttpRequest, form: FunctionCreateForm | None = None
         "roles": ExecutionRole.objects.filter(owner_id=request.user.pk),
         "submitted": request.POST,
         "selected_blueprint": posted.get("blueprint") or params.get("blueprint", ""),
+        "max_zip_bytes": package.MAX_ZIPPED_BYTES,
     }
 
 

@@ -15,18 +15,25 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..arns import log_group_arn
 from ..errors import ServiceError
-from ..forms import LogFilterForm, LogGroupForm, LogGroupsForm, LogRetentionForm, check
+from ..forms import MAX_FILTER_LENGTH, LogFilterForm, LogGroupForm, LogGroupsForm, LogRetentionForm, check, first_error
 from ..selectors import logs
 from ..services import logs as log_services
 from .access import function_for_user, stream_for_user
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
-    """The filter parameters of a log page; a bad value is dropped."""
+    """The filter parameters of a log page. A bad value is not applied; its
+    message is in "error", and the typed filter stays in the box ("shown")."""
     form = LogFilterForm(request.GET)
     form.is_valid()
     defaults = {"filter": "", "request_id": "", "before": "", "after": "", "stream": None}
-    return defaults | {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    params = defaults | {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    params["error"] = first_error(form) if form.errors else ""
+    # A filter that cannot be applied matches nothing, rather than everything.
+    params["unusable"] = "filter" in form.errors or "request_id" in form.errors
+    params["shown_filter"] = str(form["filter"].value() or "")[: MAX_FILTER_LENGTH * 2]
+    params["shown_request_id"] = str(form["request_id"].value() or "")[:200]
+    return params
 
 
 @login_required
@@ -45,9 +52,11 @@ def log_group(request: HttpRequest, pk: int) -> HttpResponse:
     """A log group: its details, retention, and its streams newest first."""
     function = function_for_user(request, pk)
     form = LogGroupForm(request.GET)
-    params = form.cleaned_data if form.is_valid() else {"page": 1, "prefix": ""}
+    form.is_valid()
+    params = {"page": 1, "prefix": ""} | {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
     context = {
         "function": function,
+        "param_error": first_error(form) if form.errors else "",
         "prefix": params["prefix"],
         "retention": logs.retention_label(function.log_retention_days),
         "retention_choices": logs.retention_choices(),
@@ -78,15 +87,20 @@ def _events(request: HttpRequest, pk: int, stream_pk: int | None) -> HttpRespons
     function = function_for_user(request, pk)
     stream = stream_for_user(function, stream_pk) if stream_pk is not None else None
     params = _filters(request)
+    if params["unusable"]:
+        page: dict[str, Any] = {"groups": [], "event_count": 0, "has_older": False, "filtered": True}
+    else:
+        page = logs.log_events_page(
+            function=function, stream=stream, text=params["filter"], request_id=params["request_id"], before=params["before"]
+        )
     context = {
         "function": function,
         "stream": stream,
-        "filter": params["filter"],
-        "request_id": params["request_id"],
+        "filter": params["shown_filter"],
+        "request_id": params["shown_request_id"],
+        "param_error": params["error"],
         "logging_allowed": logs.logging_allowed(function),
-        **logs.log_events_page(
-            function=function, stream=stream, text=params["filter"], request_id=params["request_id"], before=params["before"]
-        ),
+        **page,
     }
     if request.htmx:
         return render(request, "functions/logs/_log_events.html", context)
@@ -112,6 +126,8 @@ def log_download(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The matching events as a text file (?stream=ID&filter=...&request_id=...)."""
     function = function_for_user(request, pk)
     params = _filters(request)
+    if params["error"]:
+        return HttpResponse(params["error"], content_type="text/plain; charset=utf-8", status=400)
     stream = stream_for_user(function, params["stream"]) if params["stream"] is not None else None
     lines = logs.download_lines(function=function, stream=stream, text=params["filter"], request_id=params["request_id"])
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{function.name}-{stream.name if stream else 'all-streams'}").strip("_")
@@ -127,8 +143,9 @@ def log_tail(request: HttpRequest, pk: int) -> HttpResponse:
     params = _filters(request)
     context = {
         "function": function,
-        "filter": params["filter"],
-        "request_id": params["request_id"],
+        "filter": params["shown_filter"],
+        "request_id": params["shown_request_id"],
+        "param_error": params["error"],
         "poll_url": reverse("functions:log-tail-poll", args=[function.pk]),
         "backlog_seconds": logs.TAIL_BACKLOG_SECONDS,
     }
@@ -141,11 +158,14 @@ def log_tail_poll(request: HttpRequest, pk: int) -> HttpResponse:
     """New lines since the cursor, appended by the polling Live Tail page."""
     function = function_for_user(request, pk)
     params = _filters(request)
-    result = logs.live_tail(function=function, after=params["after"], text=params["filter"], request_id=params["request_id"])
+    if params["unusable"]:
+        result = {"lines": [], "cursor": params["after"], "error": params["error"]}
+    else:
+        result = logs.live_tail(function=function, after=params["after"], text=params["filter"], request_id=params["request_id"])
     context = {
         "function": function,
-        "filter": params["filter"],
-        "request_id": params["request_id"],
+        "filter": params["shown_filter"],
+        "request_id": params["shown_request_id"],
         "poll_url": reverse("functions:log-tail-poll", args=[function.pk]),
         **result,
     }

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from invoker import package
 from invoker.images import RUNTIMES
 
 from .. import event_templates
@@ -19,18 +20,18 @@ from ..limits import DESCRIPTION_MAX_LENGTH, MAX_LAYERS, MAX_TEST_EVENTS
 from ..models import Blueprint, ExecutionRole, Function, Invocation
 from ..selectors import layers as layer_selectors
 from ..selectors import monitoring, timerange
-from ..selectors.functions import function_files, test_events
+from ..selectors.functions import editor_files, test_events
 from ..selectors.versions import qualifier_choices, version_choices
 
 Context = dict[str, Any]
 
 
 def code_context(*, function: Function) -> Context:
-    files = function_files(function)
+    files, not_editable = editor_files(function)
     names = sorted(files)
     handler_module = function.handler.rsplit(".", 1)[0]
     current = next((n for n in names if n.rsplit(".", 1)[0] == handler_module), names[0] if names else "")
-    return {"files": files, "current_file": current}
+    return {"files": files, "current_file": current, "not_editable": not_editable, "max_zip_bytes": package.MAX_ZIPPED_BYTES}
 
 
 def test_context(*, function: Function, user: Any, event_name: str = "", template_id: str = "") -> Context:

@@ -15,6 +15,9 @@
 //                                       <section> to that section's <tbody>
 //   <input type="radio" data-option-switch>
 //                                       reloads the page with ?option=<value>
+//   <input type="file" data-max-bytes="N" data-too-large="Text {size}">
+//                                       refuses a file over N bytes before it
+//                                       is sent (the server refuses it too)
 (function () {
   "use strict";
   if (window.labdaCommon) return; // loaded once per page
@@ -66,5 +69,12 @@
   document.addEventListener("change", function (event) {
     var input = closest(event, "input[data-option-switch]");
     if (input) location.search = "?option=" + encodeURIComponent(input.value);
+    var file = closest(event, "input[type=file][data-max-bytes]");
+    if (file) {
+      var chosen = file.files && file.files[0];
+      var tooLarge = chosen && chosen.size > Number(file.dataset.maxBytes);
+      file.setCustomValidity(tooLarge ? file.dataset.tooLarge.replace("{size}", chosen.size.toLocaleString("en-US")) : "");
+      if (tooLarge) file.reportValidity();
+    }
   });
 })();
