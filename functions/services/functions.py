@@ -17,6 +17,7 @@ from invoker.images import RUNTIMES
 from ..errors import ServiceError
 from ..limits import DESCRIPTION_MAX_LENGTH
 from ..models import BASIC_EXECUTION_POLICY, Blueprint, ExecutionRole, Function
+from .syntax import code_check_syntax
 
 NAME_MAX_LENGTH = 64
 ERR_NAME = (
@@ -129,7 +130,11 @@ def function_create_from_blueprint(
 
 
 def function_update_code(*, function: Function, files: dict[str, str] | None = None, zip_bytes: bytes | None = None) -> Function:
-    """Deploy: a new $LATEST. On bad input nothing changes (the old code runs on)."""
+    """Deploy: a new $LATEST. On bad input nothing changes (the old code runs on).
+    Code from the editor must parse (an uploaded .zip is taken as it is, as
+    its libraries may hold files that are never imported)."""
+    if files is not None:
+        code_check_syntax(files=dict(files))
     data = _package(files=files, zip_bytes=zip_bytes)
     _set_code(function, data)
     function.revision_id = uuid.uuid4()

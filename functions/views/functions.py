@@ -137,6 +137,9 @@ def function_deploy(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         function.refresh_from_db()
         context["deploy_error"] = f"The code was not deployed; the previous code is still live. {exc}"
+        # The editor marks the line (static/js/workbench.js).
+        context["error_file"] = getattr(exc, "file", "")
+        context["error_line"] = getattr(exc, "line", "")
     status = 400 if "deploy_error" in context else 200
     return render(request, "functions/_deploy_status.html", context, status=status)
 

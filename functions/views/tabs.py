@@ -14,6 +14,7 @@ from invoker.images import RUNTIMES
 
 from .. import event_templates
 from ..cost import CostEstimate
+from ..errorhelp import error_help
 from ..forms import EventChoiceForm, MonitorForm, first_error
 from ..limits import DESCRIPTION_MAX_LENGTH, MAX_TEST_EVENTS
 from ..models import Blueprint, ExecutionRole, Function, Invocation
@@ -73,6 +74,7 @@ def result_context(*, invocation: Invocation) -> Context:
         "invocation": invocation,
         "response_pretty": response,
         "log_output": invocation.log_tail.replace("\r", "\n"),
+        "error_help": error_help(error_type=invocation.error_type, error_message=invocation.error_message, status=invocation.status),
     }
 
 
