@@ -125,11 +125,29 @@ class ZipUploadForm(forms.Form):
     zip_file = forms.FileField(error_messages={"required": ERR_NO_ZIP})
 
 
-class BulkDeleteForm(forms.Form):
+# Deleting asks for the typed word, as the AWS console does.
+DELETE_WORD = "delete"
+ERR_DELETE_WORD = f'To confirm, type the word "{DELETE_WORD}" in the box. Nothing was deleted.'
+ERR_DELETE_NONE = "Select the functions to delete."
+
+
+class FunctionDeleteForm(forms.Form):
+    confirm = forms.CharField(required=False, max_length=64, strip=True)
+
+    def clean_confirm(self) -> str:
+        if self.cleaned_data.get("confirm") != DELETE_WORD:
+            raise forms.ValidationError(ERR_DELETE_WORD)
+        return DELETE_WORD
+
+
+class BulkDeleteForm(FunctionDeleteForm):
     function = ListField(required=False)
 
     def clean_function(self) -> list[int]:
-        return [int(pk) for pk in self.cleaned_data["function"] if pk.isdigit() and len(pk) < 19]
+        pks = [int(pk) for pk in self.cleaned_data["function"] if pk.isdigit() and len(pk) < 19]
+        if not pks:
+            raise forms.ValidationError(ERR_DELETE_NONE)
+        return pks
 
 
 # --- the Test tab

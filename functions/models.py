@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .arns import function_arn, log_group_name, role_arn
+from .arns import LOG_GROUP_PREFIX, function_arn, log_group_name, role_arn
 from .limits import DESCRIPTION_MAX_LENGTH
 
 BASIC_EXECUTION_POLICY = {
@@ -84,8 +84,6 @@ class Function(models.Model):
     revision_id = models.UUIDField(default=uuid.uuid4)
     blueprint = models.CharField(max_length=64, blank=True)
     tags = models.JSONField(default=dict, blank=True)
-    # Retention of the log group /aws/lambda/NAME; None keeps events forever.
-    log_retention_days = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_modified = models.DateTimeField(default=timezone.now)
 
@@ -125,16 +123,39 @@ class TestEvent(models.Model):
         return self.name
 
 
+class LogGroup(models.Model):
+    """The log group /aws/lambda/NAME of a user's function. It outlives the
+    function, as on AWS: deleting a function keeps its logs, and a new
+    function of the same name writes to the same group again."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="log_groups")
+    name = models.CharField(max_length=512)
+    # None keeps events forever ("Never expire").
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_log_group_per_owner")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def function_name(self) -> str:
+        return self.name.removeprefix(LOG_GROUP_PREFIX)
+
+
 class LogStream(models.Model):
     """One per execution environment, in the log group /aws/lambda/NAME."""
 
-    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="log_streams")
+    group = models.ForeignKey(LogGroup, on_delete=models.CASCADE, related_name="streams")
     name = models.CharField(max_length=128)
     created_at = models.DateTimeField(default=timezone.now)
     last_event_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["function", "name"], name="unique_log_stream")]
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="unique_log_stream_in_group")]
         ordering = ["-last_event_at"]
 
     def __str__(self) -> str:
@@ -211,7 +232,9 @@ class Invocation(models.Model):
 
 class LogEvent(models.Model):
     stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="events")
-    invocation = models.ForeignKey(Invocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="log_events")
+    # The invocation's request id: a value, not a link, since the events
+    # outlive the invocation (deleted with its function).
+    request_id = models.UUIDField(null=True, blank=True, db_index=True)
     timestamp = models.DateTimeField()
     message = models.TextField()
 

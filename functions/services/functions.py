@@ -17,6 +17,7 @@ from invoker.images import RUNTIMES
 from ..errors import ServiceError
 from ..limits import DESCRIPTION_MAX_LENGTH
 from ..models import BASIC_EXECUTION_POLICY, Blueprint, ExecutionRole, Function
+from .logs import log_group_ensure
 from .syntax import code_check_syntax
 
 NAME_MAX_LENGTH = 64
@@ -111,6 +112,8 @@ def function_create(
                 function.save()
         except IntegrityError:
             raise ServiceError(ERR_NAME_TAKEN.format(name=name)) from None
+        # The group of a deleted function of this name is kept, and reused.
+        log_group_ensure(owner=owner, name=function.log_group)
     return function
 
 
@@ -151,6 +154,8 @@ def retire_outdated(function: Function) -> None:
 
 
 def function_delete(*, function: Function) -> None:
+    """Delete the function, its versions, aliases, test events and invocation
+    records. Its log group and execution role are kept, as on AWS."""
     uid = str(function.uid)
     function.delete()
     transaction.on_commit(lambda: broadcast_retire(uid))

@@ -11,6 +11,8 @@ from django.urls import reverse
 from functions.models import Function
 from functions.services import functions as function_services
 
+from .helpers import group_of
+
 pytestmark = pytest.mark.django_db
 
 CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1\n"}
@@ -48,7 +50,7 @@ def test_the_filters_put_their_text_in_the_url(client, owner, function):
 
 def test_the_log_filter_swaps_a_download_link_with_the_typed_filter(client, owner, function):
     client.force_login(owner)
-    url = reverse("functions:log-events", args=[function.pk])
+    url = reverse("functions:log-events", args=[group_of(function).pk])
     text = client.get(url, {"filter": "needle -hay", "request_id": "abc"}, headers=HTMX).content.decode()
     assert 'id="log-actions" hx-swap-oob="true"' in text
     assert "download/?filter=needle%20-hay&amp;request_id=abc" in text

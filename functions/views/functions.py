@@ -14,16 +14,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from invoker.images import RUNTIMES
 
+from ..arns import log_group_name
 from ..errors import ServiceError
 from ..forms import (
     BlueprintSearchForm,
     BulkDeleteForm,
     DeployForm,
     FunctionCreateForm,
+    FunctionDeleteForm,
     FunctionListForm,
     TabForm,
     ZipUploadForm,
     check,
+    first_error,
 )
 from ..models import Blueprint, ExecutionRole, Function
 from ..selectors import functions as function_selectors
@@ -147,24 +150,33 @@ def function_deploy(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def function_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete after the typed word; the log group and the role are kept."""
     function = function_for_user(request, pk)
+    form = FunctionDeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("functions:detail", pk=function.pk)
     name = function.name
     function_services.function_delete(function=function)
-    messages.success(request, f"Successfully deleted the function {name}.")
+    messages.success(request, f"Successfully deleted the function {name}. Its log group {log_group_name(name)} is kept.")
     return redirect("functions:list")
 
 
 @login_required
 @require_POST
 def functions_delete(request: HttpRequest) -> HttpResponse:
-    """Delete the functions selected in the list (only the user's own):
-    all of them, or none when one is not theirs."""
+    """Delete the functions selected in the list (only the user's own), after
+    the typed word: all of them, or none when one is not theirs."""
     form = BulkDeleteForm(request.POST)
-    pks = form.cleaned_data["function"] if form.is_valid() else []
-    functions = [function_for_user(request, pk) for pk in pks]
+    if not form.is_valid():
+        pks = form.cleaned_data.get("function", [])
+        for pk in pks:
+            function_for_user(request, pk)  # another user's id is a 404, as ever
+        messages.error(request, first_error(form))
+        return redirect("functions:list")
+    functions = [function_for_user(request, pk) for pk in form.cleaned_data["function"]]
     names = function_services.functions_delete(functions=functions)
-    if names:
-        messages.success(request, f"Successfully deleted {', '.join(names)}.")
+    messages.success(request, f"Successfully deleted {', '.join(names)}. Their log groups are kept.")
     return redirect("functions:list")
 
 
