@@ -101,9 +101,15 @@ class TabForm(forms.Form):
 
 
 class BlueprintSearchForm(forms.Form):
+    """Create function's GET parameters: the option, the blueprint search, and
+    what was typed before switching option (so the switch loses nothing)."""
+
     blueprint_q = forms.CharField(required=False, max_length=200, strip=True)
     option = forms.CharField(required=False, max_length=16)
     blueprint = forms.CharField(required=False, max_length=64)
+    name = forms.CharField(required=False, max_length=200, strip=True)
+    runtime = forms.CharField(required=False, max_length=64)
+    handler = forms.CharField(required=False, max_length=200, strip=True)
 
 
 class DeployForm(forms.Form):
@@ -231,6 +237,12 @@ class PermissionsForm(forms.Form):
 
 class VersionPublishForm(forms.Form):
     description = forms.CharField(required=False)
+
+
+class AliasChoiceForm(forms.Form):
+    """?edit=NAME: the alias whose Edit button was chosen."""
+
+    edit = forms.CharField(required=False, max_length=128)
 
 
 class AliasForm(forms.Form):

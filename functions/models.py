@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -217,6 +218,24 @@ class Invocation(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def max_attempts(self) -> int:
+        """An asynchronous event runs once and is retried as often as
+        LABDA_ASYNC_RETRY_DELAYS says (Lambda: twice); a synchronous one once."""
+        if self.invocation_type != self.Type.EVENT:
+            return 1
+        return len(settings.LABDA_ASYNC_RETRY_DELAYS) + 1
+
+    @property
+    def next_retry_at(self) -> datetime | None:
+        """When a failed asynchronous attempt is retried: it waits, queued,
+        for the delay after its attempt ended (services.invocations)."""
+        delays = settings.LABDA_ASYNC_RETRY_DELAYS
+        retrying = self.invocation_type == self.Type.EVENT and self.status == self.Status.PENDING and self.attempts
+        if not retrying or self.finished_at is None or self.attempts > len(delays):
+            return None
+        return self.finished_at + timedelta(seconds=delays[self.attempts - 1])
 
     def mark_throttled(self) -> None:
         """Refused at the concurrency limit, as Lambda refuses it (unsaved)."""

@@ -33,7 +33,12 @@ def function(owner):
         ("", "", "timed_out", "?tab=configuration#config-general"),
         ("Runtime.OutOfMemory", "Runtime exited with error: signal: killed", "failed", "?tab=configuration#config-general"),
         ("Runtime.ImportModuleError", "Unable to import module 'lambda_function'", "failed", "?tab=configuration#config-runtime"),
-        ("Runtime.HandlerNotFound", "Handler 'main' missing on module 'lambda_function'", "failed", "?tab=configuration#config-runtime"),
+        (
+            "Runtime.HandlerNotFound",
+            "Handler 'main' missing on module 'lambda_function'",
+            "failed",
+            "?tab=configuration#config-runtime",
+        ),
         ("Runtime.UserCodeSyntaxError", "Syntax error in module 'lambda_function'", "failed", "?tab=code#code-source"),
         ("KeyError", "'key1'", "failed", "?tab=test#event-editor"),
         ("TypeError", "Cannot read properties of undefined (reading 'name')", "failed", "?tab=test#event-editor"),
@@ -88,7 +93,9 @@ def test_a_javascript_syntax_error_names_its_line():
 def test_deploy_refuses_code_that_does_not_parse_and_keeps_the_old_code(client, owner, function):
     before = function.code_sha256
     client.force_login(owner)
-    response = client.post(reverse("functions:deploy", args=[function.pk]), {"files": json.dumps(BROKEN)}, headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("functions:deploy", args=[function.pk]), {"files": json.dumps(BROKEN)}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 400
     text = response.content.decode()
     assert "SyntaxError in lambda_function.py, line 2" in text

@@ -62,7 +62,7 @@ def _create_context(request: HttpRequest, form: FunctionCreateForm | None = None
         "blueprints": function_selectors.blueprint_search(query=query) if query else Blueprint.objects.all(),
         "blueprint_query": query,
         "roles": ExecutionRole.objects.filter(owner_id=request.user.pk),
-        "submitted": request.POST,
+        "submitted": request.POST if request.method == "POST" else params,
         "selected_blueprint": posted.get("blueprint") or params.get("blueprint", ""),
     }
 

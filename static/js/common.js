@@ -14,7 +14,8 @@
 //   <button data-add-row>               appends the <template> row of its
 //                                       <section> to that section's <tbody>
 //   <input type="radio" data-option-switch>
-//                                       reloads the page with ?option=<value>
+//                                       reloads the page with ?option=<value>,
+//                                       keeping the form's name, runtime, handler
 (function () {
   "use strict";
   if (window.labdaCommon) return; // loaded once per page
@@ -65,6 +66,13 @@
 
   document.addEventListener("change", function (event) {
     var input = closest(event, "input[data-option-switch]");
-    if (input) location.search = "?option=" + encodeURIComponent(input.value);
+    if (!input) return;
+    // Keep what was typed (name, runtime, handler) across the reload.
+    var params = new URLSearchParams({ option: input.value });
+    ["name", "runtime", "handler"].forEach(function (field) {
+      var element = input.form && input.form.elements.namedItem(field);
+      if (element && element.value) params.set(field, element.value);
+    });
+    location.search = "?" + params.toString();
   });
 })();

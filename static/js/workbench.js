@@ -4,9 +4,12 @@
 //
 //   <time datetime="2024-03-10T23:59:58Z" data-local>   a UTC time: shown in the
 //        browser's time zone, with the UTC value in its title (as the AWS
-//        console's time-zone setting does); data-local="ms" keeps milliseconds
+//        console's time-zone setting does); data-local="ms" keeps milliseconds,
+//        data-local="time" shows the time of day only
 //   #deploy-status [data-error-file][data-error-line]    a Deploy refused for a
 //        syntax error: the code editor opens that file and marks that line
+//   input[name=blueprint] + details#preview-NAME          choosing a blueprint
+//        opens its code preview
 (function () {
   "use strict";
   if (window.labdaWorkbench) return; // loaded once per page
@@ -14,10 +17,11 @@
 
   function pad(n, width) { return String(n).padStart(width || 2, "0"); }
 
-  function localText(date, withMs) {
-    var text = date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " +
-      pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds());
-    return withMs ? text + "." + pad(date.getMilliseconds(), 3) : text;
+  function localText(date, format) {
+    var time = pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds());
+    if (format === "time") return time;
+    var text = date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " + time;
+    return format === "ms" ? text + "." + pad(date.getMilliseconds(), 3) : text;
   }
 
   function localTimes(root) {
@@ -27,8 +31,8 @@
       var date = new Date(el.getAttribute("datetime"));
       if (isNaN(date.getTime())) return;
       el.dataset.utc = el.textContent;
-      el.title = "UTC: " + el.textContent.replace(/ ?UTC$/, "") + " UTC";
-      el.textContent = localText(date, el.dataset.local === "ms");
+      el.title = el.textContent.trim(); // "2024-03-10 23:59:58 UTC"
+      el.textContent = localText(date, el.dataset.local);
     });
   }
 
@@ -50,6 +54,15 @@
     doc.setCursor({ line: line, ch: 0 });
     code.cm.scrollIntoView({ line: line, ch: 0 }, 80);
   }
+
+  // Create function: choosing a blueprint opens its code preview.
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input || !input.matches || !input.matches("input[name=blueprint]")) return;
+    Array.prototype.forEach.call(document.querySelectorAll("details.blueprint-code"), function (d) {
+      d.open = d.id === "preview-" + input.value;
+    });
+  });
 
   document.addEventListener("htmx:load", function (e) { localTimes(e.target); });
   document.addEventListener("htmx:afterSettle", function () {
