@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from .models import Blueprint, ExecutionRole, Function, Invocation, LogStream, TestEvent
+from .models import Blueprint, ExecutionRole, Function, Invocation, LogGroup, LogStream, TestEvent
 
-admin.site.register([Blueprint, ExecutionRole, TestEvent, LogStream])
+admin.site.register([Blueprint, ExecutionRole, TestEvent, LogGroup, LogStream])
 
 
 @admin.register(Function)

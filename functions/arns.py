@@ -15,8 +15,11 @@ def role_arn(name: str, *, account_id: str | None = None) -> str:
     return f"arn:aws:iam::{account_id or settings.LABDA_ACCOUNT_ID}:role/service-role/{name}"
 
 
+LOG_GROUP_PREFIX = "/aws/lambda/"
+
+
 def log_group_name(function_name: str) -> str:
-    return f"/aws/lambda/{function_name}"
+    return f"{LOG_GROUP_PREFIX}{function_name}"
 
 
 def log_group_arn(function_name: str, *, account_id: str | None = None) -> str:

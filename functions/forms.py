@@ -117,9 +117,15 @@ class TabForm(forms.Form):
 
 
 class BlueprintSearchForm(forms.Form):
+    """Create function's GET parameters: the option, the blueprint search, and
+    what was typed before switching option (so the switch loses nothing)."""
+
     blueprint_q = forms.CharField(required=False, max_length=200, strip=True)
     option = forms.CharField(required=False, max_length=16)
     blueprint = forms.CharField(required=False, max_length=64)
+    name = forms.CharField(required=False, max_length=200, strip=True)
+    runtime = forms.CharField(required=False, max_length=64)
+    handler = forms.CharField(required=False, max_length=200, strip=True)
 
 
 class DeployForm(forms.Form):
@@ -163,11 +169,29 @@ class LayersForm(forms.Form):
         return [int(pk) for pk in self.cleaned_data["layer"] if pk.isdigit() and len(pk) < 19]
 
 
-class BulkDeleteForm(forms.Form):
+# Deleting asks for the typed word, as the AWS console does.
+DELETE_WORD = "delete"
+ERR_DELETE_WORD = f'To confirm, type the word "{DELETE_WORD}" in the box. Nothing was deleted.'
+ERR_DELETE_NONE = "Select the functions to delete."
+
+
+class FunctionDeleteForm(forms.Form):
+    confirm = forms.CharField(required=False, max_length=64, strip=True)
+
+    def clean_confirm(self) -> str:
+        if self.cleaned_data.get("confirm") != DELETE_WORD:
+            raise forms.ValidationError(ERR_DELETE_WORD)
+        return DELETE_WORD
+
+
+class BulkDeleteForm(FunctionDeleteForm):
     function = ListField(required=False)
 
     def clean_function(self) -> list[int]:
-        return [int(pk) for pk in self.cleaned_data["function"] if pk.isdigit() and len(pk) < 19]
+        pks = [int(pk) for pk in self.cleaned_data["function"] if pk.isdigit() and len(pk) < 19]
+        if not pks:
+            raise forms.ValidationError(ERR_DELETE_NONE)
+        return pks
 
 
 # --- the Test tab
@@ -251,6 +275,12 @@ class PermissionsForm(forms.Form):
 
 class VersionPublishForm(forms.Form):
     description = forms.CharField(required=False)
+
+
+class AliasChoiceForm(forms.Form):
+    """?edit=NAME: the alias whose Edit button was chosen."""
+
+    edit = forms.CharField(required=False, max_length=128)
 
 
 class AliasForm(forms.Form):

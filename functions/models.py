@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from invoker.images import RUNTIMES
 
-from .arns import function_arn, log_group_name, role_arn
+from .arns import LOG_GROUP_PREFIX, function_arn, log_group_name, role_arn
 from .limits import DESCRIPTION_MAX_LENGTH
 
 BASIC_EXECUTION_POLICY = {
@@ -96,8 +97,6 @@ class Function(RuntimeLabel, models.Model):
     revision_id = models.UUIDField(default=uuid.uuid4)
     blueprint = models.CharField(max_length=64, blank=True)
     tags = models.JSONField(default=dict, blank=True)
-    # Retention of the log group /aws/lambda/NAME; None keeps events forever.
-    log_retention_days = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_modified = models.DateTimeField(default=timezone.now)
 
@@ -137,16 +136,39 @@ class TestEvent(models.Model):
         return self.name
 
 
+class LogGroup(models.Model):
+    """The log group /aws/lambda/NAME of a user's function. It outlives the
+    function, as on AWS: deleting a function keeps its logs, and a new
+    function of the same name writes to the same group again."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="log_groups")
+    name = models.CharField(max_length=512)
+    # None keeps events forever ("Never expire").
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_log_group_per_owner")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def function_name(self) -> str:
+        return self.name.removeprefix(LOG_GROUP_PREFIX)
+
+
 class LogStream(models.Model):
     """One per execution environment, in the log group /aws/lambda/NAME."""
 
-    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="log_streams")
+    group = models.ForeignKey(LogGroup, on_delete=models.CASCADE, related_name="streams")
     name = models.CharField(max_length=128)
     created_at = models.DateTimeField(default=timezone.now)
     last_event_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["function", "name"], name="unique_log_stream")]
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="unique_log_stream_in_group")]
         ordering = ["-last_event_at"]
 
     def __str__(self) -> str:
@@ -224,6 +246,24 @@ class Invocation(models.Model):
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
 
+    @property
+    def max_attempts(self) -> int:
+        """An asynchronous event runs once and is retried as often as
+        LABDA_ASYNC_RETRY_DELAYS says (Lambda: twice); a synchronous one once."""
+        if self.invocation_type != self.Type.EVENT:
+            return 1
+        return len(settings.LABDA_ASYNC_RETRY_DELAYS) + 1
+
+    @property
+    def next_retry_at(self) -> datetime | None:
+        """When a failed asynchronous attempt is retried: it waits, queued,
+        for the delay after its attempt ended (services.invocations)."""
+        delays = settings.LABDA_ASYNC_RETRY_DELAYS
+        retrying = self.invocation_type == self.Type.EVENT and self.status == self.Status.PENDING and self.attempts
+        if not retrying or self.finished_at is None or self.attempts > len(delays):
+            return None
+        return self.finished_at + timedelta(seconds=delays[self.attempts - 1])
+
     def mark_throttled(self) -> None:
         """Refused at the concurrency limit, as Lambda refuses it (unsaved)."""
         self.status = self.Status.THROTTLED
@@ -238,7 +278,9 @@ class Invocation(models.Model):
 
 class LogEvent(models.Model):
     stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="events")
-    invocation = models.ForeignKey(Invocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="log_events")
+    # The invocation's request id: a value, not a link, since the events
+    # outlive the invocation (deleted with its function).
+    request_id = models.UUIDField(null=True, blank=True, db_index=True)
     timestamp = models.DateTimeField()
     message = models.TextField()
 

@@ -36,13 +36,15 @@ urlpatterns = [
     path("layers/", layers.layer_list, name="layer-list"),
     path("layers/create/", layers.layer_create, name="layer-create"),
     path("layers/versions/<int:version_pk>/delete/", layers.layer_version_delete, name="layer-version-delete"),
-    # Logs
+    # Logs: a log group outlives its function, so its pages name the group.
+    path("<int:pk>/logs/", logs.function_logs, name="function-logs"),
+    path("<int:pk>/logs/tail/", logs.function_log_tail, name="function-log-tail"),
     path("logs/", logs.log_groups, name="log-groups"),
-    path("<int:pk>/logs/", logs.log_group, name="log-group"),
-    path("<int:pk>/logs/retention/", logs.log_retention, name="log-retention"),
-    path("<int:pk>/logs/events/", logs.log_events, name="log-events"),
-    path("<int:pk>/logs/streams/<int:stream_pk>/", logs.log_stream, name="log-stream"),
-    path("<int:pk>/logs/download/", logs.log_download, name="log-download"),
-    path("<int:pk>/logs/tail/", logs.log_tail, name="log-tail"),
-    path("<int:pk>/logs/tail/poll/", logs.log_tail_poll, name="log-tail-poll"),
+    path("logs/<int:group_pk>/", logs.log_group, name="log-group"),
+    path("logs/<int:group_pk>/retention/", logs.log_retention, name="log-retention"),
+    path("logs/<int:group_pk>/events/", logs.log_events, name="log-events"),
+    path("logs/<int:group_pk>/streams/<int:stream_pk>/", logs.log_stream, name="log-stream"),
+    path("logs/<int:group_pk>/download/", logs.log_download, name="log-download"),
+    path("logs/<int:group_pk>/tail/", logs.log_tail, name="log-tail"),
+    path("logs/<int:group_pk>/tail/poll/", logs.log_tail_poll, name="log-tail-poll"),
 ]

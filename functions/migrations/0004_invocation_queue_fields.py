@@ -4,38 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('functions', '0003_runtime_list_in_the_engine'),
+        ("functions", "0003_runtime_list_in_the_engine"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invocation',
-            name='parked',
+            model_name="invocation",
+            name="parked",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='invocation',
-            name='run_after',
+            model_name="invocation",
+            name="run_after",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='invocation',
-            name='throttled_attempts',
+            model_name="invocation",
+            name="throttled_attempts",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='invocation',
-            name='worker',
+            model_name="invocation",
+            name="worker",
             field=models.CharField(blank=True, max_length=128),
         ),
         migrations.AddIndex(
-            model_name='invocation',
-            index=models.Index(fields=['status', 'run_after'], name='invocation_status_due'),
+            model_name="invocation",
+            index=models.Index(fields=["status", "run_after"], name="invocation_status_due"),
         ),
         migrations.AddIndex(
-            model_name='invocation',
-            index=models.Index(fields=['parked', 'status', 'created_at'], name='invocation_parked'),
+            model_name="invocation",
+            index=models.Index(fields=["parked", "status", "created_at"], name="invocation_parked"),
         ),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 
 from invoker import package
 from invoker.images import runtime_family
@@ -99,5 +100,6 @@ def editor_files(function: Function) -> tuple[dict[str, str | None], str]:
 
 
 def test_events(*, function: Function, user: User | AnonymousUser) -> list[TestEvent]:
-    """The user's saved test events of the function, by name."""
-    return list(TestEvent.objects.filter(function=function, owner_id=user.pk).order_by("name"))
+    """The user's saved test events of the function, by name as a person
+    reads it: case ignored (apple, Banana, cherry), not A-Z before a-z."""
+    return list(TestEvent.objects.filter(function=function, owner_id=user.pk).order_by(Lower("name"), "name"))

@@ -1,7 +1,8 @@
 """Reading logs: log groups, streams, events (filtered, paged, downloaded),
 an invocation's own lines and Live Tail.
 
-A log group is /aws/lambda/NAME (one per function), a log stream one
+A log group is /aws/lambda/NAME (one per function name of a user; it outlives
+the function, as on AWS), a log stream one
 execution environment, an event one line the function or the platform wrote.
 Events are stored when an invocation ends (services.logs.log_events_store);
 Live Tail reads the lines the worker publishes while it runs
@@ -21,14 +22,13 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from invoker import live_tail as tail_transport
 
-from ..arns import log_group_name
+from ..arns import LOG_GROUP_PREFIX
 from ..logformat import LogLine, group_lines, make_line, matches, parse_filter
-from ..models import Function, Invocation, LogEvent, LogStream
-from .functions import function_list
+from ..models import Function, Invocation, LogEvent, LogGroup, LogStream
 
 
 def _event_line(event: LogEvent, stream_name: str = "") -> LogLine:
-    rid = str(event.invocation_id) if event.invocation_id else ""
+    rid = str(event.request_id) if event.request_id else ""
     return make_line(event.message, timestamp=event.timestamp, request_id=rid, stream_name=stream_name)
 
 
@@ -77,14 +77,12 @@ def retention_choices() -> list[tuple[str, str]]:
     return choices
 
 
-def events_query(
-    *, function: Function, stream: LogStream | None = None, text: str = "", request_id: str = ""
-) -> QuerySet[LogEvent]:
-    events = LogEvent.objects.filter(stream=stream) if stream is not None else LogEvent.objects.filter(stream__function=function)
+def events_query(*, group: LogGroup, stream: LogStream | None = None, text: str = "", request_id: str = "") -> QuerySet[LogEvent]:
+    events = LogEvent.objects.filter(stream=stream) if stream is not None else LogEvent.objects.filter(stream__group=group)
     request_id = request_id.strip()
     if request_id:
         try:
-            events = events.filter(invocation_id=uuid.UUID(request_id))
+            events = events.filter(request_id=uuid.UUID(request_id))
         except ValueError:
             # Part of a request id: the platform's lines (START, END, REPORT,
             # logging) carry it.
@@ -122,18 +120,18 @@ def parse_cursor(text: str) -> tuple[datetime, int] | None:
 
 
 def log_events_page(
-    *, function: Function, stream: LogStream | None = None, text: str = "", request_id: str = "", before: str = ""
+    *, group: LogGroup, stream: LogStream | None = None, text: str = "", request_id: str = "", before: str = ""
 ) -> dict[str, Any]:
     """The newest EVENTS_PAGE matching events (oldest first on the page),
     grouped by invocation, and a cursor for the older ones."""
-    events = events_query(function=function, stream=stream, text=text, request_id=request_id)
+    events = events_query(group=group, stream=stream, text=text, request_id=request_id)
     cursor = parse_cursor(before)
     if cursor:
         moment, pk = cursor
         events = events.filter(Q(timestamp__lt=moment) | Q(timestamp=moment, pk__lt=pk))
     rows = list(
         events.select_related("stream")
-        .only("id", "timestamp", "message", "invocation_id", "stream__name")
+        .only("id", "timestamp", "message", "request_id", "stream__name")
         .order_by("-timestamp", "-id")[: EVENTS_PAGE + 1]
     )
     has_older = len(rows) > EVENTS_PAGE
@@ -152,16 +150,16 @@ def log_events_page(
 def invocation_lines(invocation: Invocation) -> list[LogLine]:
     """An invocation's own log, START to REPORT: its stored events, or the
     last 4 KB (LogResult) when its role may not write logs."""
-    events = list(LogEvent.objects.filter(invocation=invocation).select_related("stream").order_by("timestamp", "id"))
+    events = list(LogEvent.objects.filter(request_id=invocation.pk).select_related("stream").order_by("timestamp", "id"))
     if events:
         return [_event_line(event, event.stream.name) for event in events]
     rid = str(invocation.pk)
     return [make_line(text, request_id=rid) for text in invocation.log_tail.splitlines() if text]
 
 
-def download_lines(*, function: Function, stream: LogStream | None = None, text: str = "", request_id: str = "") -> Iterator[str]:
+def download_lines(*, group: LogGroup, stream: LogStream | None = None, text: str = "", request_id: str = "") -> Iterator[str]:
     """Every matching event, oldest first, one line each: time, tab, message."""
-    events = events_query(function=function, stream=stream, text=text, request_id=request_id)
+    events = events_query(group=group, stream=stream, text=text, request_id=request_id)
     for timestamp, message in events.order_by("timestamp", "id").values_list("timestamp", "message").iterator(chunk_size=2000):
         stamp = timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         yield f"{stamp}\t{message}\n"
@@ -170,31 +168,47 @@ def download_lines(*, function: Function, stream: LogStream | None = None, text:
 # --- groups and streams
 
 
+def log_groups_for(user: User | AnonymousUser) -> QuerySet[LogGroup]:
+    """The user's log groups, their functions' and those of functions they
+    deleted (staff: everyone's, as functions_for)."""
+    groups = LogGroup.objects.select_related("owner")
+    return groups if user.is_staff else groups.filter(owner_id=user.pk)
+
+
+def group_function(group: LogGroup) -> Function | None:
+    """The function that writes to the group now; None once it is deleted."""
+    return Function.objects.defer("code_zip").filter(owner_id=group.owner_id, name=group.function_name).first()
+
+
 def log_groups(*, user: User | AnonymousUser, prefix: str = "") -> list[dict[str, Any]]:
-    """The log group of each of the user's functions (staff: everyone's)."""
-    functions = function_list(user=user)
-    name = prefix.strip().removeprefix("/aws/lambda/").strip("/")
+    """The user's log groups, with their functions (None: deleted)."""
+    groups = log_groups_for(user)
+    name = prefix.strip().removeprefix(LOG_GROUP_PREFIX).strip("/")
     if name:
-        functions = functions.filter(name__icontains=name)
-    functions = functions.annotate(stream_count=Count("log_streams"), last_event_at=Max("log_streams__last_event_at"))
+        groups = groups.filter(name__icontains=name)
+    groups = groups.annotate(stream_count=Count("streams"), last_event_at=Max("streams__last_event_at"))
+    functions = {
+        (f.owner_id, f.name): f for f in Function.objects.defer("code_zip").filter(owner_id__in={g.owner_id for g in groups})
+    }
     return [
         {
-            "function": function,
-            "name": log_group_name(function.name),
-            "retention": retention_label(function.log_retention_days),
-            "stream_count": function.stream_count,
-            "last_event_at": function.last_event_at,
+            "group": group,
+            "function": functions.get((group.owner_id, group.function_name)),
+            "name": group.name,
+            "retention": retention_label(group.retention_days),
+            "stream_count": group.stream_count,
+            "last_event_at": group.last_event_at,
         }
-        for function in functions
+        for group in groups
     ]
 
 
 STREAMS_PAGE = 50
 
 
-def log_streams(*, function: Function, prefix: str = "", page: int = 1) -> dict[str, Any]:
+def log_streams(*, group: LogGroup, prefix: str = "", page: int = 1) -> dict[str, Any]:
     """Streams newest first, with their first and last event times."""
-    streams = LogStream.objects.filter(function=function)
+    streams = LogStream.objects.filter(group=group)
     if prefix.strip():
         streams = streams.filter(name__startswith=prefix.strip())
     first_event = LogEvent.objects.filter(stream=OuterRef("pk")).order_by("timestamp").values("timestamp")[:1]
@@ -208,13 +222,14 @@ def log_streams(*, function: Function, prefix: str = "", page: int = 1) -> dict[
     return {"streams": rows[:STREAMS_PAGE], "page": page, "has_next": len(rows) > STREAMS_PAGE, "has_previous": page > 1}
 
 
-def logging_allowed(function: Function) -> bool:
-    return bool(function.role and function.role.allows_logs)
+def logging_allowed(function: Function | None) -> bool:
+    return bool(function and function.role and function.role.allows_logs)
 
 
 # --- live tail
 
 TAIL_BACKLOG_SECONDS = 60
+ERR_NO_FUNCTION = "The function of this log group was deleted, so nothing writes to it now. Its stored events are kept."
 TAIL_CURSOR_RE = re.compile(r"\d{1,16}-\d{1,10}")
 
 

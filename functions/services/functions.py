@@ -17,6 +17,8 @@ from invoker.images import RUNTIMES
 from ..errors import ServiceError
 from ..limits import DESCRIPTION_MAX_LENGTH, ERR_CODE_AND_LAYERS_TOO_LARGE, MAX_UNZIPPED_BYTES
 from ..models import BASIC_EXECUTION_POLICY, Blueprint, ExecutionRole, Function, FunctionLayer
+from .logs import log_group_ensure
+from .syntax import code_check_syntax
 
 NAME_MAX_LENGTH = 64
 ERR_NAME = (
@@ -110,6 +112,8 @@ def function_create(
                 function.save()
         except IntegrityError:
             raise ServiceError(ERR_NAME_TAKEN.format(name=name)) from None
+        # The group of a deleted function of this name is kept, and reused.
+        log_group_ensure(owner=owner, name=function.log_group)
     return function
 
 
@@ -129,7 +133,11 @@ def function_create_from_blueprint(
 
 
 def function_update_code(*, function: Function, files: dict[str, str] | None = None, zip_bytes: bytes | None = None) -> Function:
-    """Deploy: a new $LATEST. On bad input nothing changes (the old code runs on)."""
+    """Deploy: a new $LATEST. On bad input nothing changes (the old code runs on).
+    Code from the editor must parse (an uploaded .zip is taken as it is, as
+    its libraries may hold files that are never imported)."""
+    if files is not None:
+        code_check_syntax(files=dict(files))
     data = _package(files=files, zip_bytes=zip_bytes)
     _check_size_with_layers(function, data)
     _set_code(function, data)
@@ -155,6 +163,8 @@ def retire_outdated(function: Function) -> None:
 
 
 def function_delete(*, function: Function) -> None:
+    """Delete the function, its versions, aliases, test events and invocation
+    records. Its log group and execution role are kept, as on AWS."""
     uid = str(function.uid)
     function.delete()
     transaction.on_commit(lambda: broadcast_retire(uid))

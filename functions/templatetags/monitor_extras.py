@@ -1,10 +1,12 @@
-"""Template filters of the Monitor tab and the log pages."""
+"""Template filters of the Monitor tab, the log pages and the times they show."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from urllib.parse import urlencode
 
 from django import template
+from django.utils.html import format_html
 
 from functions import cost
 
@@ -38,3 +40,22 @@ def percent(value) -> str:
     if value < 0.01:
         return "<0.01%"
     return f"{value:,.2f}%"
+
+
+@register.filter
+def utc_time(value, fmt: str = ""):
+    """A UTC time as <time datetime="...Z" data-local>, its text in UTC, so the
+    page reads right without JavaScript; static/js/workbench.js shows it in the
+    browser's time zone with the UTC text in the title (as the AWS console's
+    time-zone setting). fmt: "" (date and time), "ms" or "time"."""
+    if not value:
+        return "-"
+    moment = value.astimezone(UTC)
+    iso = moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    if fmt == "time":
+        text = moment.strftime("%H:%M:%S")
+    elif fmt == "ms":
+        text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    else:
+        text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    return format_html('<time datetime="{}" data-local="{}">{} UTC</time>', iso, fmt, text)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, SHOTS
-from .helpers import HELLO_WORLD, T0
+from .helpers import HELLO_WORLD, T0, group_of
 
 # Playwright's sync API runs an event loop in the test's thread; the ORM
 # calls the tests make are still synchronous.
@@ -67,7 +67,9 @@ def stream(function):
     """An empty log stream of `function`, created at T0."""
     from functions.models import LogStream
 
-    return LogStream.objects.create(function=function, name="2024/03/10/[$LATEST]0123456789abcdef0123456789abcdef", created_at=T0)
+    return LogStream.objects.create(
+        group=group_of(function), name="2024/03/10/[$LATEST]0123456789abcdef0123456789abcdef", created_at=T0
+    )
 
 
 @pytest.fixture

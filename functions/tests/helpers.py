@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import docker
 
-from functions.models import Function, Invocation
+from functions.models import Function, Invocation, LogGroup
 from functions.services import functions as function_services
 from functions.services import invocations as invocation_services
 
@@ -72,3 +72,8 @@ def wait_until(predicate, timeout: float = 20, interval: float = 0.25) -> bool:
 
 def response(invocation: Invocation) -> object:
     return json.loads(invocation.response)
+
+
+def group_of(function: Function) -> LogGroup:
+    """The log group /aws/lambda/NAME of the function's owner."""
+    return LogGroup.objects.get(owner_id=function.owner_id, name=function.log_group)

@@ -12,6 +12,7 @@ from functions.models import Invocation, LogEvent, LogStream
 from functions.tests.helpers import make_function
 
 from .browser import shot, sign_in
+from .helpers import group_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +33,7 @@ def violations(page) -> list[str]:
 def test_the_console_runs_under_its_content_security_policy(page, live_server, owner, django_user_model):
     function = make_function(owner, name="Policed", code="def lambda_handler(event, context):\n    return 1\n")
     now = timezone.now()
-    stream = LogStream.objects.create(function=function, name="2024/03/10/[$LATEST]abc", created_at=now, last_event_at=now)
+    stream = LogStream.objects.create(group=group_of(function), name="2024/03/10/[$LATEST]abc", created_at=now, last_event_at=now)
     invocation = Invocation.objects.create(function=function, status="succeeded")
     LogEvent.objects.create(stream=stream, invocation=invocation, timestamp=now, message="hello from the log")
     page.add_init_script(RECORD_VIOLATIONS)

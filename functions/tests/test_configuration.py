@@ -220,9 +220,9 @@ def test_download_gives_the_package(client, owner, function):
 def test_deleting_from_the_list_only_touches_own_functions(client, owner, function, their_function):
     theirs = their_function
     client.force_login(owner)
-    assert client.post(reverse("functions:delete-many"), {"function": [theirs.pk]}).status_code == 404
+    assert client.post(reverse("functions:delete-many"), {"function": [theirs.pk], "confirm": "delete"}).status_code == 404
     assert Function.objects.filter(pk=theirs.pk).exists()
-    client.post(reverse("functions:delete-many"), {"function": [function.pk]})
+    client.post(reverse("functions:delete-many"), {"function": [function.pk], "confirm": "delete"})
     assert not Function.objects.filter(pk=function.pk).exists()
 
 

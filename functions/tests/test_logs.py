@@ -12,14 +12,14 @@ import pytest
 from django.utils import timezone
 
 from functions import errors, logformat
-from functions.models import Function, Invocation, LogEvent, LogStream
+from functions.models import Invocation, LogEvent, LogGroup, LogStream
 from functions.selectors import logs as log_selectors
 from functions.services import functions as function_services
 from functions.services import logs as log_services
 from invoker import live_tail
 from invoker.log_pipe import LogPipe
 
-from .helpers import HELLO_WORLD, T0
+from .helpers import HELLO_WORLD, T0, group_of
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def write_invocation(function, stream, when, body: list[str], *, init: str | Non
     rid = invocation.pk
     messages = [f"START RequestId: {rid} Version: $LATEST", *body, f"END RequestId: {rid}", report(rid, init=init)]
     LogEvent.objects.bulk_create(
-        LogEvent(stream=stream, invocation=invocation, timestamp=when + timedelta(milliseconds=i), message=m)
+        LogEvent(stream=stream, request_id=invocation.pk, timestamp=when + timedelta(milliseconds=i), message=m)
         for i, m in enumerate(messages)
     )
     stream.last_event_at = when + timedelta(milliseconds=len(messages))
@@ -85,7 +85,7 @@ def test_platform_lines_are_recognised():
 def test_an_invocations_lines_are_grouped_start_to_report(function, stream):
     first = write_invocation(function, stream, T0, ["hello"], init="100.00")
     second = write_invocation(function, stream, T0 + timedelta(seconds=3), ["again", "and again"])
-    page = log_selectors.log_events_page(function=function, stream=stream)
+    page = log_selectors.log_events_page(group=group_of(function), stream=stream)
     assert [g.request_id for g in page["groups"]] == [str(first.pk), str(second.pk)]
     kinds = [line.kind for line in page["groups"][1].lines]
     assert kinds == ["start", "function", "function", "end", "report"]
@@ -99,7 +99,7 @@ def test_filters_by_terms_phrases_exclusions_and_request_id(function, stream):
     second = write_invocation(function, stream, T0 + timedelta(seconds=1), ["order 44 shipped"])
 
     def messages(**kwargs):
-        return sorted(e.message for e in log_selectors.events_query(function=function, **kwargs))
+        return sorted(e.message for e in log_selectors.events_query(group=group_of(function), **kwargs))
 
     assert messages(text="shipped") == ["Order 42 shipped", "order 44 shipped"]
     assert messages(text="ORDER shipped -44") == ["Order 42 shipped"]
@@ -114,30 +114,30 @@ def test_filters_by_terms_phrases_exclusions_and_request_id(function, stream):
 def test_older_events_page_back_in_time(function, stream, monkeypatch):
     monkeypatch.setattr(log_selectors, "EVENTS_PAGE", 3)
     write_invocation(function, stream, T0, ["a", "b"])  # 5 events
-    newest = log_selectors.log_events_page(function=function, stream=stream)
+    newest = log_selectors.log_events_page(group=group_of(function), stream=stream)
     assert [line.message for g in newest["groups"] for line in g.lines][0] == "b"
     assert newest["has_older"]
-    older = log_selectors.log_events_page(function=function, stream=stream, before=newest["older_cursor"])
+    older = log_selectors.log_events_page(group=group_of(function), stream=stream, before=newest["older_cursor"])
     assert [line.message for g in older["groups"] for line in g.lines][1] == "a"
     assert not older["has_older"] and older["event_count"] == 2
 
 
 def test_download_is_every_matching_event_with_its_time(function, stream):
     invocation = write_invocation(function, stream, T0, ["hello"])
-    lines = list(log_selectors.download_lines(function=function, stream=stream))
+    lines = list(log_selectors.download_lines(group=group_of(function), stream=stream))
     assert lines[0] == f"2024-03-10T23:59:58.000Z\tSTART RequestId: {invocation.pk} Version: $LATEST\n"
     assert lines[1] == "2024-03-10T23:59:58.001Z\thello\n" and len(lines) == 4
-    assert list(log_selectors.download_lines(function=function, text="hello")) == [lines[1]]
+    assert list(log_selectors.download_lines(group=group_of(function), text="hello")) == [lines[1]]
 
 
 def test_streams_newest_first_with_first_and_last_event(function, stream):
     write_invocation(function, stream, T0, ["x"])
-    newer = LogStream.objects.create(function=function, name="2024/03/11/[$LATEST]ffff", created_at=T0)
+    newer = LogStream.objects.create(group=group_of(function), name="2024/03/11/[$LATEST]ffff", created_at=T0)
     write_invocation(function, newer, T0 + timedelta(hours=1), ["y"])
-    listed = log_selectors.log_streams(function=function)["streams"]
+    listed = log_selectors.log_streams(group=group_of(function))["streams"]
     assert [s.name for s in listed] == [newer.name, stream.name]
     assert listed[1].first_event_at == T0 and listed[1].last_event_at == T0 + timedelta(milliseconds=4)
-    assert [s.name for s in log_selectors.log_streams(function=function, prefix="2024/03/10")["streams"]] == [stream.name]
+    assert [s.name for s in log_selectors.log_streams(group=group_of(function), prefix="2024/03/10")["streams"]] == [stream.name]
 
 
 def test_log_groups_are_the_users_functions(owner, function, stream, their_function, instructor):
@@ -153,9 +153,9 @@ def test_log_groups_are_the_users_functions(owner, function, stream, their_funct
 
 def test_retention_is_one_of_cloudwatchs_choices(function):
     def saved_days():
-        return Function.objects.get(pk=function.pk).log_retention_days
+        return LogGroup.objects.get(pk=group_of(function).pk).retention_days
 
-    log_services.log_retention_set(function=function, days=7)
+    log_services.log_retention_set(group=group_of(function), days=7)
     assert saved_days() == 7
     assert log_selectors.retention_label(7) == "1 week" and log_selectors.retention_label(None) == "Never expire"
     assert ("14", "2 weeks (14 days)") in log_selectors.retention_choices() and log_selectors.retention_choices()[0] == (
@@ -163,9 +163,9 @@ def test_retention_is_one_of_cloudwatchs_choices(function):
         "Never expire",
     )
     with pytest.raises(errors.ServiceError, match="Choose a retention setting"):
-        log_services.log_retention_set(function=function, days=2)
+        log_services.log_retention_set(group=group_of(function), days=2)
     assert saved_days() == 7
-    log_services.log_retention_set(function=function, days=None)
+    log_services.log_retention_set(group=group_of(function), days=None)
     assert saved_days() is None
 
 
@@ -174,17 +174,17 @@ def test_the_periodic_task_deletes_only_expired_events(owner, function, stream):
 
     now = timezone.now()
     old = write_invocation(function, stream, now - timedelta(days=3), ["old"])
-    recent_stream = LogStream.objects.create(function=function, name="recent")
+    recent_stream = LogStream.objects.create(group=group_of(function), name="recent")
     recent = write_invocation(function, recent_stream, now - timedelta(hours=2), ["recent"])
     keeper = function_services.function_create(owner=owner, name="KeepsAll", runtime="python3.11", files=HELLO_WORLD)
-    keeper_stream = LogStream.objects.create(function=keeper, name="old-but-kept")
+    keeper_stream = LogStream.objects.create(group=group_of(keeper), name="old-but-kept")
     write_invocation(keeper, keeper_stream, now - timedelta(days=400), ["kept forever"])
-    log_services.log_retention_set(function=function, days=1)
+    log_services.log_retention_set(group=group_of(function), days=1)
 
     assert logs_expire.apply().get() == 4
-    assert not LogEvent.objects.filter(invocation=old).exists()
+    assert not LogEvent.objects.filter(request_id=old.pk).exists()
     assert not LogStream.objects.filter(pk=stream.pk).exists()  # nothing left in it
-    assert LogEvent.objects.filter(invocation=recent).count() == 4
+    assert LogEvent.objects.filter(request_id=recent.pk).count() == 4
     assert LogEvent.objects.filter(stream=keeper_stream).count() == 4
     assert Invocation.objects.filter(pk=old.pk).exists()  # the invocation itself stays
     assert logs_expire.apply().get() == 0  # safe to run twice

@@ -16,6 +16,8 @@ from functions.selectors import monitoring, timerange
 from functions.services import invocations as invocation_services
 from functions.tests.helpers import invoke, make_function, response, wait_until
 
+from .helpers import group_of
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
 
 HANDLER = """
@@ -66,15 +68,15 @@ def test_real_invocations_are_in_the_graphs_and_the_logs(client, owner):
         assert str(invocation.pk) in tab
     assert "TooManyRequestsException" in tab and "ValueError" in tab
 
-    page = log_selectors.log_events_page(function=function)
+    page = log_selectors.log_events_page(group=group_of(function))
     assert [g.request_id for g in page["groups"]] == [str(i.pk) for i in ran]  # throttled ones never ran
     for group, invocation in zip(page["groups"], ran, strict=True):
         kinds = [line.kind for line in group.lines]
         assert kinds[0] == "start" and kinds[-2:] == ["end", "report"]
         assert group.summary["Billed Duration"] == f"{invocation.billed_duration_ms} ms"
-    failed = log_selectors.log_events_page(function=function, request_id=str(ran[3].pk))
+    failed = log_selectors.log_events_page(group=group_of(function), request_id=str(ran[3].pk))
     assert any("[ERROR] ValueError: asked to fail" in line.message for line in failed["groups"][0].lines)
-    download = client.get(reverse("functions:log-download", args=[function.pk]))
+    download = client.get(reverse("functions:log-download", args=[group_of(function).pk]))
     text = b"".join(download.streaming_content).decode()
     assert text.count("\tREPORT RequestId: ") == 4 and 'hello {"n": 2}' in text
 
@@ -112,7 +114,7 @@ def test_an_output_flood_shows_its_truncated_marker_on_the_log_pages(client, own
     invocation = invoke(function)
     assert response(invocation) == "flooded"
     client.force_login(owner)
-    page = client.get(reverse("functions:log-stream", args=[function.pk, invocation.log_stream_id])).content.decode()
+    page = client.get(reverse("functions:log-stream", args=[group_of(function).pk, invocation.log_stream_id])).content.decode()
     assert "log-truncated" in page and "[Labda] Output truncated:" in page and "inv-truncated" in page
     lines = log_selectors.invocation_lines(invocation)
     assert [line.kind for line in lines][-3:] == ["truncated", "end", "report"]

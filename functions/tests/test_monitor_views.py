@@ -11,6 +11,8 @@ from django.urls import reverse
 from functions.models import Invocation, LogEvent, LogStream
 from functions.selectors import monitoring
 
+from .helpers import group_of
+
 pytestmark = pytest.mark.django_db
 
 
@@ -27,15 +29,17 @@ def invocation_log(stream, invocation):
         f"END RequestId: {rid}",
         f"REPORT RequestId: {rid}\tDuration: 1.50 ms\tBilled Duration: 153 ms\tMemory Size: 128 MB\tMax Memory Used: 41 MB\tInit Duration: 151.20 ms\t",
     ]
-    LogEvent.objects.bulk_create(LogEvent(stream=stream, invocation=invocation, timestamp=now, message=m) for m in messages)
+    LogEvent.objects.bulk_create(LogEvent(stream=stream, request_id=invocation.pk, timestamp=now, message=m) for m in messages)
     invocation.log_stream = stream
     invocation.save()
 
 
 def added_urls(function, invocation, stream) -> list[tuple[str, str]]:
     """Every URL issue 4 adds that names an object, with its method."""
-    pk, rid = function.pk, invocation.pk
+    pk, rid, gpk = function.pk, invocation.pk, group_of(function).pk
     return [
+        ("get", reverse("functions:function-logs", args=[pk])),
+        ("get", reverse("functions:function-log-tail", args=[pk])),
         ("get", reverse("functions:detail", args=[pk]) + "?tab=monitor"),
         ("get", reverse("functions:monitor-metrics", args=[pk])),
         ("get", reverse("functions:monitor-metrics", args=[pk]) + "?range=1w&qualifier=$LATEST"),
@@ -43,14 +47,14 @@ def added_urls(function, invocation, stream) -> list[tuple[str, str]]:
         ("get", reverse("functions:invocation-compare", args=[pk]) + f"?id={rid}&id={rid}"),
         ("get", reverse("functions:invocation-detail", args=[pk, rid])),
         ("post", reverse("functions:invocation-replay", args=[pk, rid])),
-        ("get", reverse("functions:log-group", args=[pk])),
-        ("post", reverse("functions:log-retention", args=[pk])),
-        ("get", reverse("functions:log-events", args=[pk])),
-        ("get", reverse("functions:log-stream", args=[pk, stream.pk])),
-        ("get", reverse("functions:log-download", args=[pk])),
-        ("get", reverse("functions:log-download", args=[pk]) + f"?stream={stream.pk}"),
-        ("get", reverse("functions:log-tail", args=[pk])),
-        ("get", reverse("functions:log-tail-poll", args=[pk])),
+        ("get", reverse("functions:log-group", args=[gpk])),
+        ("post", reverse("functions:log-retention", args=[gpk])),
+        ("get", reverse("functions:log-events", args=[gpk])),
+        ("get", reverse("functions:log-stream", args=[gpk, stream.pk])),
+        ("get", reverse("functions:log-download", args=[gpk])),
+        ("get", reverse("functions:log-download", args=[gpk]) + f"?stream={stream.pk}"),
+        ("get", reverse("functions:log-tail", args=[gpk])),
+        ("get", reverse("functions:log-tail-poll", args=[gpk])),
     ]
 
 
@@ -62,19 +66,19 @@ def test_another_user_gets_404_on_every_url_and_changes_nothing(client, stranger
         # The JSON endpoints too: nothing of the function leaks in the body.
         assert b"HelloWorld" not in response.content and str(invocation.pk).encode() not in response.content, url
     function.refresh_from_db()
-    assert function.log_retention_days is None
+    assert group_of(function).retention_days is None
     assert Invocation.objects.filter(function=function).count() == 1
 
 
 def test_another_users_stream_or_invocation_under_my_function_is_404(client, owner, function, invocation, their_function):
     theirs = their_function
-    their_stream = LogStream.objects.create(function=theirs, name="s")
+    their_stream = LogStream.objects.create(group=group_of(theirs), name="s")
     their_invocation = Invocation.objects.create(function=theirs, status="succeeded")
     client.force_login(owner)
-    pk = function.pk
+    pk, gpk = function.pk, group_of(function).pk
     for url in [
-        reverse("functions:log-stream", args=[pk, their_stream.pk]),
-        reverse("functions:log-download", args=[pk]) + f"?stream={their_stream.pk}",
+        reverse("functions:log-stream", args=[gpk, their_stream.pk]),
+        reverse("functions:log-download", args=[gpk]) + f"?stream={their_stream.pk}",
         reverse("functions:invocation-detail", args=[pk, their_invocation.pk]),
         reverse("functions:invocation-compare", args=[pk]) + f"?id={invocation.pk}&id={their_invocation.pk}",
         reverse("functions:invocation-compare", args=[pk]) + "?id=not-a-uuid",
@@ -94,7 +98,7 @@ def test_staff_see_any_functions_metrics_and_logs(client, instructor, function, 
     compare_one = reverse("functions:invocation-compare", args=[function.pk]) + f"?id={invocation.pk}&id={invocation.pk}"
     for method, url in added_urls(function, invocation, stream):
         if method == "get":
-            response = client.get(url)
+            response = client.get(url, follow=True)
             if url == compare_one:  # an invocation compared with itself: a 400 that says why
                 assert response.status_code == 400 and "Choose two invocations" in response.content.decode(), url
             else:
@@ -205,22 +209,22 @@ def test_log_pages_render_and_filter(client, owner, function, invocation, stream
     client.force_login(owner)
     groups = client.get(reverse("functions:log-groups")).content.decode()
     assert "/aws/lambda/HelloWorld" in groups and "Never expire" in groups
-    group = client.get(reverse("functions:log-group", args=[function.pk])).content.decode()
+    group = client.get(reverse("functions:log-group", args=[group_of(function).pk])).content.decode()
     assert stream.name in group and "Edit retention setting" in group and "Search all log streams" in group
-    events = client.get(reverse("functions:log-stream", args=[function.pk, stream.pk])).content.decode()
+    events = client.get(reverse("functions:log-stream", args=[group_of(function).pk, stream.pk])).content.decode()
     assert "value1 = value1" in events and "inv-group" in events
     partial = client.get(
-        reverse("functions:log-events", args=[function.pk]), {"filter": "value1 ="}, HTTP_HX_REQUEST="true"
+        reverse("functions:log-events", args=[group_of(function).pk]), {"filter": "value1 ="}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert partial.startswith('<div id="log-events">') or '<div id="log-events">' in partial[:200]
     assert "value1 = value1" in partial and "START RequestId" not in partial
-    none = client.get(reverse("functions:log-events", args=[function.pk]), {"filter": "absent"}).content.decode()
+    none = client.get(reverse("functions:log-events", args=[group_of(function).pk]), {"filter": "absent"}).content.decode()
     assert "No matching events" in none
 
 
 def test_download_is_a_text_attachment(client, owner, function, invocation, stream, invocation_log):
     client.force_login(owner)
-    response = client.get(reverse("functions:log-download", args=[function.pk]), {"stream": stream.pk})
+    response = client.get(reverse("functions:log-download", args=[group_of(function).pk]), {"stream": stream.pk})
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Disposition"] == (
         'attachment; filename="HelloWorld-2024_03_10_LATEST_0123456789abcdef0123456789abcdef.log"'
@@ -230,26 +234,26 @@ def test_download_is_a_text_attachment(client, owner, function, invocation, stre
 
 def test_retention_is_saved_or_refused(client, owner, function):
     client.force_login(owner)
-    url = reverse("functions:log-retention", args=[function.pk])
+    url = reverse("functions:log-retention", args=[group_of(function).pk])
     assert client.post(url, {"retention_days": "14"}).status_code == 302
     function.refresh_from_db()
-    assert function.log_retention_days == 14
+    assert group_of(function).retention_days == 14
     page = client.post(url, {"retention_days": "2"}, follow=True).content.decode()
     assert "Choose a retention setting" in page
     client.post(url, {"retention_days": ""})
     function.refresh_from_db()
-    assert function.log_retention_days is None
+    assert group_of(function).retention_days is None
 
 
 def test_live_tail_page_and_poll(client, owner, function):
     from invoker import live_tail
 
     client.force_login(owner)
-    page = client.get(reverse("functions:log-tail", args=[function.pk])).content.decode()
+    page = client.get(reverse("functions:log-tail", args=[group_of(function).pk])).content.decode()
     assert "Live Tail" in page and 'id="tail-poller"' in page
     live_tail.publish(str(function.uid), "stream-x", "rid", [(datetime.now(UTC).timestamp(), "tick 1")])
     live_tail.flush()
-    poll = client.get(reverse("functions:log-tail-poll", args=[function.pk]), HTTP_HX_REQUEST="true").content.decode()
+    poll = client.get(reverse("functions:log-tail-poll", args=[group_of(function).pk]), HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-swap-oob="beforeend:#tail-lines"' in poll and "tick 1" in poll and "after=" in poll
 
 

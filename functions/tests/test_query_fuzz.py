@@ -12,6 +12,8 @@ from django.utils import timezone
 from functions.models import Invocation, LogStream
 from functions.services import functions as function_services
 
+from .helpers import group_of
+
 pytestmark = pytest.mark.django_db
 
 CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1\n"}
@@ -45,9 +47,10 @@ VALUES = [
 @pytest.fixture
 def urls(owner):
     function = function_services.function_create(owner=owner, name="Fuzzed", runtime="python3.11", files=CODE)
-    stream = LogStream.objects.create(function=function, name="s", created_at=timezone.now())
+    stream = LogStream.objects.create(group=group_of(function), name="s", created_at=timezone.now())
     invocation = Invocation.objects.create(function=function, status="succeeded", finished_at=timezone.now())
     pk = function.pk
+    gpk = group_of(function).pk
     return [
         reverse("functions:list"),
         reverse("functions:create"),
@@ -61,12 +64,13 @@ def urls(owner):
         reverse("functions:invocation-detail", args=[pk, invocation.pk]),
         reverse("functions:invocation-detail", args=[pk, uuid.uuid4()]),
         reverse("functions:log-groups"),
-        reverse("functions:log-group", args=[pk]),
-        reverse("functions:log-events", args=[pk]),
-        reverse("functions:log-stream", args=[pk, stream.pk]),
-        reverse("functions:log-download", args=[pk]),
-        reverse("functions:log-tail", args=[pk]),
-        reverse("functions:log-tail-poll", args=[pk]),
+        reverse("functions:function-logs", args=[pk]),
+        reverse("functions:log-group", args=[gpk]),
+        reverse("functions:log-events", args=[gpk]),
+        reverse("functions:log-stream", args=[gpk, stream.pk]),
+        reverse("functions:log-download", args=[gpk]),
+        reverse("functions:log-tail", args=[gpk]),
+        reverse("functions:log-tail-poll", args=[gpk]),
     ]
 
 

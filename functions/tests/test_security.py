@@ -66,6 +66,8 @@ def test_check_deploy_names_what_a_plain_http_lab_server_leaves_off():
 def test_every_page_has_a_strict_content_security_policy(client, owner):
     from functions.services import functions as function_services
 
+    from .helpers import group_of
+
     function = function_services.function_create(
         owner=owner, name="Csp", runtime="python3.11", files={"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"}
     )
@@ -76,7 +78,7 @@ def test_every_page_has_a_strict_content_security_policy(client, owner):
         reverse("functions:create"),
         reverse("functions:detail", args=[function.pk]),
         reverse("functions:detail", args=[function.pk]) + "?tab=monitor",
-        reverse("functions:log-events", args=[function.pk]),
+        reverse("functions:log-events", args=[group_of(function).pk]),
     ]
     for url in pages:
         response = client.get(url)

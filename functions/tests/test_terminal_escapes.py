@@ -14,6 +14,8 @@ from django.utils import timezone
 from functions.models import Invocation, LogEvent, LogStream
 from functions.services import functions as function_services
 
+from .helpers import group_of
+
 pytestmark = pytest.mark.django_db
 
 CODE = {"lambda_function.py": "def lambda_handler(event, context):\n    return 1\n"}
@@ -27,7 +29,7 @@ RAW = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069
 def invocation(owner):
     function = function_services.function_create(owner=owner, name="Noisy", runtime="python3.11", files=CODE)
     now = timezone.now()
-    stream = LogStream.objects.create(function=function, name="2024/03/10/[$LATEST]abc", created_at=now, last_event_at=now)
+    stream = LogStream.objects.create(group=group_of(function), name="2024/03/10/[$LATEST]abc", created_at=now, last_event_at=now)
     invocation = Invocation.objects.create(
         function=function,
         status=Invocation.Status.FAILED,
@@ -52,8 +54,8 @@ def test_log_events_show_control_characters_escaped(client, owner, invocation):
     client.force_login(owner)
     function = invocation.function
     for url in (
-        reverse("functions:log-events", args=[function.pk]),
-        reverse("functions:log-stream", args=[function.pk, invocation.log_stream.pk]),
+        reverse("functions:log-events", args=[group_of(function).pk]),
+        reverse("functions:log-stream", args=[group_of(function).pk, invocation.log_stream.pk]),
     ):
         assert_shown_escaped(client.get(url).content.decode(), url)
 

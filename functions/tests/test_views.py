@@ -44,7 +44,7 @@ def urls_with_ids(function, saved_event, invocation) -> list[tuple[str, str]]:
 def test_it_answers_404_to_another_users_ids_and_changes_nothing(client, stranger, function, saved_event, invocation):
     client.force_login(stranger)
     for method, url in urls_with_ids(function, saved_event, invocation):
-        response = getattr(client, method)(url, {"event_json": "{}", "files": json.dumps(HELLO_WORLD)})
+        response = getattr(client, method)(url, {"event_json": "{}", "files": json.dumps(HELLO_WORLD), "confirm": "delete"})
         assert response.status_code == 404, url
     assert Function.objects.filter(pk=function.pk).exists()
     assert TestEvent.objects.filter(pk=saved_event.pk).exists()

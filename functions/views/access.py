@@ -1,7 +1,7 @@
 """The one access guard: which function a request may see.
 
-A user sees their own functions (staff: everyone's, until courses give
-instructors their own students); anything else is a 404, never a 403, so
+A user sees their own functions and log groups (staff: everyone's, until
+courses give instructors their own students); anything else is a 404, never a 403, so
 another user's ids reveal nothing."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from ..models import Function, Invocation, LayerVersion, LogStream
+from ..models import Function, Invocation, LayerVersion, LogGroup, LogStream
+from ..selectors.logs import log_groups_for
 
 
 def functions_for(request: HttpRequest) -> QuerySet[Function]:
@@ -33,8 +34,14 @@ def invocation_for_user(request: HttpRequest, pk: int, invocation_id: object) ->
     )
 
 
-def stream_for_user(function: Function, stream_pk: int) -> LogStream:
-    return get_object_or_404(LogStream, pk=stream_pk, function=function)
+def group_for_user(request: HttpRequest, group_pk: int) -> LogGroup:
+    """The request's user's log group `group_pk` (its function may be
+    deleted: the group is kept), or a 404."""
+    return get_object_or_404(log_groups_for(request.user), pk=group_pk)
+
+
+def stream_for_user(group: LogGroup, stream_pk: int) -> LogStream:
+    return get_object_or_404(LogStream, pk=stream_pk, group=group)
 
 
 def layer_version_for_user(request: HttpRequest, pk: int) -> LayerVersion:

@@ -15,16 +15,19 @@ from django.views.decorators.http import require_GET, require_POST
 from invoker import package
 from invoker.images import RUNTIMES
 
+from ..arns import log_group_name
 from ..errors import ServiceError
 from ..forms import (
     BlueprintSearchForm,
     BulkDeleteForm,
     DeployForm,
     FunctionCreateForm,
+    FunctionDeleteForm,
     FunctionListForm,
     TabForm,
     ZipUploadForm,
     check,
+    first_error,
 )
 from ..models import Blueprint, ExecutionRole, Function
 from ..selectors import functions as function_selectors
@@ -60,7 +63,7 @@ def _create_context(request: HttpRequest, form: FunctionCreateForm | None = None
         "blueprints": function_selectors.blueprint_search(query=query) if query else Blueprint.objects.all(),
         "blueprint_query": query,
         "roles": ExecutionRole.objects.filter(owner_id=request.user.pk),
-        "submitted": request.POST,
+        "submitted": request.POST if request.method == "POST" else params,
         "selected_blueprint": posted.get("blueprint") or params.get("blueprint", ""),
         "max_zip_bytes": package.MAX_ZIPPED_BYTES,
     }
@@ -139,6 +142,9 @@ def function_deploy(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         function.refresh_from_db()
         context["deploy_error"] = f"The code was not deployed; the previous code is still live. {exc}"
+        # The editor marks the line (static/js/workbench.js).
+        context["error_file"] = getattr(exc, "file", "")
+        context["error_line"] = getattr(exc, "line", "")
     status = 400 if "deploy_error" in context else 200
     return render(request, "functions/_deploy_status.html", context, status=status)
 
@@ -146,24 +152,33 @@ def function_deploy(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def function_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete after the typed word; the log group and the role are kept."""
     function = function_for_user(request, pk)
+    form = FunctionDeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("functions:detail", pk=function.pk)
     name = function.name
     function_services.function_delete(function=function)
-    messages.success(request, f"Successfully deleted the function {name}.")
+    messages.success(request, f"Successfully deleted the function {name}. Its log group {log_group_name(name)} is kept.")
     return redirect("functions:list")
 
 
 @login_required
 @require_POST
 def functions_delete(request: HttpRequest) -> HttpResponse:
-    """Delete the functions selected in the list (only the user's own):
-    all of them, or none when one is not theirs."""
+    """Delete the functions selected in the list (only the user's own), after
+    the typed word: all of them, or none when one is not theirs."""
     form = BulkDeleteForm(request.POST)
-    pks = form.cleaned_data["function"] if form.is_valid() else []
-    functions = [function_for_user(request, pk) for pk in pks]
+    if not form.is_valid():
+        pks = form.cleaned_data.get("function", [])
+        for pk in pks:
+            function_for_user(request, pk)  # another user's id is a 404, as ever
+        messages.error(request, first_error(form))
+        return redirect("functions:list")
+    functions = [function_for_user(request, pk) for pk in form.cleaned_data["function"]]
     names = function_services.functions_delete(functions=functions)
-    if names:
-        messages.success(request, f"Successfully deleted {', '.join(names)}.")
+    messages.success(request, f"Successfully deleted {', '.join(names)}. Their log groups are kept.")
     return redirect("functions:list")
 
 

@@ -15,7 +15,8 @@ from invoker.images import RUNTIMES
 
 from .. import event_templates
 from ..cost import CostEstimate
-from ..forms import EventChoiceForm, MonitorForm, first_error
+from ..errorhelp import error_help
+from ..forms import AliasChoiceForm, EventChoiceForm, MonitorForm, first_error
 from ..limits import DESCRIPTION_MAX_LENGTH, MAX_LAYERS, MAX_TEST_EVENTS
 from ..models import Blueprint, ExecutionRole, Function, Invocation
 from ..selectors import layers as layer_selectors
@@ -75,6 +76,9 @@ def result_context(*, invocation: Invocation) -> Context:
         "invocation": invocation,
         "response_pretty": response,
         "log_output": invocation.log_tail.replace("\r", "\n"),
+        "error_help": error_help(
+            error_type=invocation.error_type, error_message=invocation.error_message, status=invocation.status
+        ),
     }
 
 
@@ -131,7 +135,12 @@ def versions_context(*, function: Function, request: HttpRequest | None = None) 
 
 
 def aliases_context(*, function: Function, request: HttpRequest | None = None) -> Context:
-    return {"aliases": list(function.aliases.all()), "version_choices": version_choices(function)}
+    """The aliases, and the one being edited (?edit=NAME: its Edit button)."""
+    aliases = list(function.aliases.all())
+    form = AliasChoiceForm(request.GET if request is not None else {})
+    name = form.cleaned_data["edit"] if form.is_valid() else ""
+    editing = next((alias for alias in aliases if alias.name == name), None)
+    return {"aliases": aliases, "version_choices": version_choices(function), "editing": editing}
 
 
 def monitor_context(*, function: Function, request: HttpRequest) -> Context:

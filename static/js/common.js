@@ -14,7 +14,8 @@
 //   <button data-add-row>               appends the <template> row of its
 //                                       <section> to that section's <tbody>
 //   <input type="radio" data-option-switch>
-//                                       reloads the page with ?option=<value>
+//                                       reloads the page with ?option=<value>,
+//                                       keeping the form's name, runtime, handler
 //   <input type="file" data-max-bytes="N" data-too-large="Text {size}">
 //                                       refuses a file over N bytes before it
 //                                       is sent (the server refuses it too)
@@ -68,7 +69,16 @@
 
   document.addEventListener("change", function (event) {
     var input = closest(event, "input[data-option-switch]");
-    if (input) location.search = "?option=" + encodeURIComponent(input.value);
+    if (input) {
+      // Keep what was typed (name, runtime, handler) across the reload.
+      var params = new URLSearchParams({ option: input.value });
+      ["name", "runtime", "handler"].forEach(function (field) {
+        var element = input.form && input.form.elements.namedItem(field);
+        if (element && element.value) params.set(field, element.value);
+      });
+      location.search = "?" + params.toString();
+      return;
+    }
     var file = closest(event, "input[type=file][data-max-bytes]");
     if (file) {
       var chosen = file.files && file.files[0];

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("functions", "0003_runtime_list_in_the_engine"),
+        ("functions", "0004_invocation_queue_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
