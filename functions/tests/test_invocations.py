@@ -101,7 +101,7 @@ def test_it_reports_a_handler_exception_as_lambda_does(owner):
     assert body["errorMessage"] == "'key1'" and body["errorType"] == "KeyError"
     assert body["requestId"] == str(failed.pk)
     assert 'File "/var/task/lambda_function.py", line 8, in lambda_handler' in body["stackTrace"][0]
-    assert "[ERROR] KeyError: 'key1'\rTraceback (most recent call last):" in failed.log_tail
+    assert "[ERROR] KeyError: 'key1'\nTraceback (most recent call last):" in failed.log_tail
 
 
 def test_it_kills_a_function_that_times_out(owner):

@@ -98,6 +98,9 @@ function patchConsole() {
 const internalLog = (msg) => writeFd(2, `[labda-bootstrap] ${msg}\n`);
 
 // ----------------------------------------------------------- runtime API ---
+// Records here are written to stdout (newlines as \r); the framed log
+// descriptor is not the function's business.
+delete process.env._LAMBDA_TELEMETRY_LOG_FD;
 const SOCKET = process.env.LABDA_RUNTIME_SOCKET;
 const API = process.env.AWS_LAMBDA_RUNTIME_API || '';
 // keepAlive: one connection is reused for the whole life of the process. Idle
