@@ -16,14 +16,22 @@ ERR_RETENTION = "Choose a retention setting from the list: Never expire, or 1 da
 
 
 def log_events_store(
-    *, function: Function, invocation: Invocation, stream_name: str, lines: list[tuple[float, str]]
+    *,
+    function: Function,
+    invocation: Invocation,
+    stream_name: str,
+    lines: list[tuple[float, str]],
+    after: list[tuple[float, str]] | None = None,
 ) -> LogStream:
-    """The invocation's lines as events of the environment's log stream."""
+    """The invocation's lines as events of the environment's log stream, and
+    `after` it (what the runtime printed after its result) events of no
+    invocation: between its REPORT and the next START, as on Lambda."""
     stream, _ = LogStream.objects.get_or_create(function=function, name=stream_name)
     events = [
         LogEvent(stream=stream, invocation=invocation, timestamp=datetime.fromtimestamp(ts, UTC), message=text)
         for ts, text in lines
     ]
+    events += [LogEvent(stream=stream, timestamp=datetime.fromtimestamp(ts, UTC), message=text) for ts, text in after or []]
     LogEvent.objects.bulk_create(events)
     if events:
         stream.last_event_at = events[-1].timestamp

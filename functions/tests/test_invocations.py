@@ -415,7 +415,8 @@ def test_init_output_comes_before_start(owner):
         )
         invocation = invoke(function)
         events = list(LogEvent.objects.filter(invocation=invocation).order_by("timestamp", "id"))
-        assert [e.message for e in events[:3]] == ["loading", f"START RequestId: {invocation.pk} Version: $LATEST", "handling"]
+        assert events[0].message.startswith("INIT_START Runtime Version: python:3.11.")
+        assert [e.message for e in events[1:4]] == ["loading", f"START RequestId: {invocation.pk} Version: $LATEST", "handling"]
 
 
 def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
