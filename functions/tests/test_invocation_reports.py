@@ -129,3 +129,11 @@ def test_the_execution_result_of_a_timeout_shows_max_memory_used(page, live_serv
     assert "Task timed out after 1.00 seconds" in summary
     match = re.search(r"Max memory used\s+(\d+) MB", summary)
     assert match and int(match.group(1)) > 0, summary
+
+
+def test_a_nodejs_console_record_with_newlines_is_one_event(owner):
+    code = "exports.handler = async () => {\n  console.log('first line\\nsecond line');\n  return 1;\n};\n"
+    invocation = invoke(make_function(owner, runtime="nodejs18.x", code=code))
+    messages = [e.message for e in LogEvent.objects.filter(invocation=invocation)]
+    (record,) = [m for m in messages if "first line" in m]
+    assert record.endswith(f"\t{invocation.pk}\tINFO\tfirst line\nsecond line"), record
