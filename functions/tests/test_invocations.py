@@ -55,7 +55,9 @@ def test_it_measures_what_it_reports(owner):
     assert invocation.duration_ms > 0
     assert invocation.billed_duration_ms >= int(invocation.duration_ms + invocation.init_duration_ms)
     lines = [e.message for e in LogEvent.objects.filter(invocation=invocation)]
-    assert lines[0] == f"START RequestId: {invocation.pk} Version: $LATEST"
+    # A cold start: INIT_START, then START.
+    assert lines[0].startswith("INIT_START Runtime Version: python:3.11.")
+    assert lines[1] == f"START RequestId: {invocation.pk} Version: $LATEST"
     assert lines[-2] == f"END RequestId: {invocation.pk}"
     report = lines[-1]
     assert report == (
@@ -79,7 +81,7 @@ def test_it_captures_print_and_logging_in_order(owner):
     )
     invocation = invoke(make_function(owner, code=code))
     lines = [e.message for e in LogEvent.objects.filter(invocation=invocation)]
-    body = lines[1:-2]
+    body = lines[[line.startswith("START ") for line in lines].index(True) + 1 : -2]
     assert body[0] == "one"
     assert re.fullmatch(rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{invocation.pk}\ttwo", body[1])
     assert body[2:] == ["three", "four"]
@@ -430,7 +432,7 @@ def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
     root = settings.BASE_DIR
     second = start_worker(
         "worker-b",
-        LABDA_WORKER_NAME="labda-test-b",
+        LABDA_WORKER_NAME=f"{settings.LABDA_WORKER_NAME}-b",
         LABDA_RUN_DIR=os.environ.get("LABDA_RUN_DIR", "/run/labda-test") + "-b",
         LABDA_CODE_DIR=str(root / "var" / "test-code-b"),
     )
@@ -445,7 +447,7 @@ def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):
         assert statuses.count(Invocation.Status.THROTTLED) == 2
         assert wait_until(lambda: all(Invocation.objects.get(pk=i.pk).is_finished for i in created), timeout=60)
         workers = {c.labels["labda.worker"] for c in containers_of(function)}
-        assert workers == {"labda-test", "labda-test-b"}
+        assert workers == {settings.LABDA_WORKER_NAME, f"{settings.LABDA_WORKER_NAME}-b"}
         ran = Invocation.objects.filter(function=function, status=Invocation.Status.SUCCEEDED)
         assert ran.count() == 12 and len({i.log_stream_id for i in ran}) == 12
     finally:
