@@ -220,7 +220,6 @@ class ExecutionEnvironment:
         self.invocations += 1
         self._tail_request_id, self._tail_started = request.request_id, False
         self._result_lines = None
-        self._exit_peak_mb = None
         outcome = Outcome(request_id=request.request_id, status="succeeded", cold=cold, memory_size=self.spec.memory_size)
         outcome.log_stream = self.log_stream
         self.channel.inbox.put(request)
@@ -244,10 +243,13 @@ class ExecutionEnvironment:
             outcome.init_duration_ms = (end - self.started) * 1000
         outcome.billed_duration_ms = report.billed_duration_ms(outcome.duration_ms, outcome.init_duration_ms)
         if outcome.error_type in ("Runtime.OutOfMemory", "Runtime.ExitError"):
-            # Read as the runtime's output ended, before the cgroup went.
+            # Read as the runtime's output ended, before the cgroup went (an
+            # environment that died is never reused: it is this one's).
             outcome.max_memory_used_mb = self._exit_peak_mb
             if outcome.max_memory_used_mb is None and outcome.error_type == "Runtime.OutOfMemory":
                 outcome.max_memory_used_mb = self.spec.memory_size  # the kernel killed it at the limit
+            elif outcome.max_memory_used_mb is None:
+                outcome.max_memory_used_mb = self._peak_mb  # the cgroup was gone first: the last reading
         else:
             outcome.max_memory_used_mb = self._max_memory_mb()
         if outcome.reusable and message is not None and message.kind in ("response", "error"):
