@@ -23,6 +23,11 @@ def _v2_dirs(container_id: str) -> list[Path]:
     return [ROOT / "docker" / container_id, ROOT / "system.slice" / f"docker-{container_id}.scope"]
 
 
+def _v1_dirs(controller: str, container_id: str) -> list[Path]:
+    # Docker's cgroupfs driver, then its systemd driver.
+    return [ROOT / controller / "docker" / container_id, ROOT / controller / "system.slice" / f"docker-{container_id}.scope"]
+
+
 def _first(paths: list[Path]) -> Path | None:
     return next((path for path in paths if path.exists()), None)
 
@@ -30,7 +35,7 @@ def _first(paths: list[Path]) -> Path | None:
 def peak_memory_file(container_id: str) -> Path | None:
     """Where the kernel keeps the container's peak memory."""
     return _first(
-        [ROOT / "memory" / "docker" / container_id / "memory.max_usage_in_bytes"]
+        [d / "memory.max_usage_in_bytes" for d in _v1_dirs("memory", container_id)]
         + [d / "memory.peak" for d in _v2_dirs(container_id)]
     )
 
@@ -46,7 +51,7 @@ def read_peak_mb(path: Path | None) -> int | None:
 
 
 def pids_file(container_id: str) -> Path | None:
-    return _first([ROOT / "pids" / "docker" / container_id / "pids.current"] + [d / "pids.current" for d in _v2_dirs(container_id)])
+    return _first([d / "pids.current" for d in _v1_dirs("pids", container_id) + _v2_dirs(container_id)])
 
 
 def read_int(path: Path | None) -> int | None:
@@ -66,14 +71,9 @@ class Freezer:
     """
 
     def __init__(self, container_id: str) -> None:
-        v1 = ROOT / "freezer" / "docker" / container_id / "freezer.state"
-        v2 = _first([d / "cgroup.freeze" for d in _v2_dirs(container_id)])
-        if v1.exists():
-            self._control: Path | None = v1
-            self._v2 = False
-        else:
-            self._control = v2
-            self._v2 = True
+        v1 = _first([d / "freezer.state" for d in _v1_dirs("freezer", container_id)])
+        self._control: Path | None = v1 or _first([d / "cgroup.freeze" for d in _v2_dirs(container_id)])
+        self._v2 = v1 is None
         self.frozen = False
 
     @property

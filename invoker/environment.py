@@ -7,6 +7,8 @@ the container (SIGKILL: a Python PID 1 takes 10 s to ``docker stop``).
 
 from __future__ import annotations
 
+import functools
+import logging
 import queue
 import shutil
 import threading
@@ -35,6 +37,15 @@ DONE_GRACE_SECONDS = 1.0
 # A fork bomb's children outlive the handler: with this share of the pids
 # limit still in use after an invocation, the environment is not reused.
 PIDS_NEAR_LIMIT = 0.9
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _warn_no_freezer() -> None:
+    """Once per worker: warm environments then stay reusable, unfrozen
+    (better than every invocation being a cold start)."""
+    log.warning("No cgroup freezer found for Docker's containers: idle environments are not frozen")
 
 
 class EnvironmentStartError(RuntimeError):
@@ -267,7 +278,10 @@ class ExecutionEnvironment:
         pids = self.pids()
         if pids is not None and pids >= settings.LABDA_PIDS_LIMIT * PIDS_NEAR_LIMIT:
             return False  # the handler's children outlived it
-        return self._freezer is not None and self._freezer.freeze() and not self._dead
+        if self._freezer is None or not self._freezer.available:
+            _warn_no_freezer()
+            return not self._dead
+        return self._freezer.freeze() and not self._dead
 
     def _wait_for(self, kinds: tuple[str, ...], timeout: float) -> Message | None:
         deadline = time.monotonic() + max(0.0, timeout)
