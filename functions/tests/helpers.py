@@ -45,6 +45,11 @@ def invoke(function: Function, event: object = None, *, timeout: float = 60) -> 
 
 def containers_of(function: Function) -> list:
     client = docker.from_env()
+    for _ in range(5):
+        try:
+            return client.containers.list(all=True, filters={"label": f"labda.function={function.uid}"})
+        except docker.errors.NotFound:
+            continue  # one was removed between the listing and its inspection: list again
     return client.containers.list(all=True, filters={"label": f"labda.function={function.uid}"})
 
 
