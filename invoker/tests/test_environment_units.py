@@ -85,3 +85,40 @@ def test_exit_texts_follow_the_init_processs_word():
     assert exit_text(129, "") == "Runtime exited with error: exit status 129"
     assert exit_text(137, "") == "Runtime exited with error: signal: killed"
     assert exit_text(0, "Main child exited normally (with status '0')") == "Runtime exited without providing a reason"
+
+
+def test_a_warm_environment_found_dead_is_replaced_not_handed_the_event(settings, monkeypatch):
+    from invoker import pool as pool_module
+
+    settings.LABDA_WARM_MEMORY_BUDGET_MB = 1 << 20
+    invoked: list[str] = []
+
+    class Env(FakeEnv):
+        def __init__(self, spec, worker, *, name="fresh", alive=True) -> None:
+            super().__init__(spec.pool_key, spec.memory_size, time.monotonic())
+            self.spec = spec
+            self.name, self.alive, self.invocations = name, alive, 0
+
+        def start(self) -> None:
+            pass
+
+        def resume(self) -> bool:
+            return self.alive
+
+        def invoke(self, request, *, init_timeout):
+            invoked.append(self.name)
+            self.invocations += 1
+            return SimpleNamespace(reusable=True)
+
+    monkeypatch.setattr(pool_module, "ExecutionEnvironment", Env)
+    spec = SimpleNamespace(pool_key="f:$LATEST:r", function_uid="f", memory_size=128)
+    pool = WarmPool(worker="unit")
+    try:
+        dead = Env(spec, "unit", name="dead", alive=False)
+        dead.invocations = 1  # warm: it served an event before its runtime died
+        pool._idle[spec.pool_key].append(dead)
+        pool.invoke(spec, SimpleNamespace())
+        pool._remover.shutdown(wait=True)
+        assert invoked == ["fresh"] and dead.destroyed
+    finally:
+        pool._stop.set()
