@@ -188,6 +188,12 @@ LABDA_INIT_TIMEOUT = envint("LABDA_INIT_TIMEOUT", 10)
 # account pool is 1,000; a lab server is smaller.
 LABDA_UNRESERVED_CONCURRENCY = envint("LABDA_UNRESERVED_CONCURRENCY", 10)
 LABDA_PIDS_LIMIT = envint("LABDA_PIDS_LIMIT", 256)
+# Idle warm environments are frozen but keep their memory: together their
+# configured memory stays within this budget (MB), the least recently used
+# removed first. Default: half of the host's memory.
+LABDA_WARM_MEMORY_BUDGET_MB = envint(
+    "LABDA_WARM_MEMORY_BUDGET_MB", os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (2 * 1024 * 1024)
+)
 # Function output kept per invocation; the rest is dropped with a marker.
 LABDA_LOG_MAX_BYTES = envint("LABDA_LOG_MAX_BYTES", 256 * 1024)
 # An asynchronous event is dropped when it could not be processed within this

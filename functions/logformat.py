@@ -131,6 +131,8 @@ def make_line(message: str, *, timestamp: datetime | None = None, request_id: st
         line.request_id = line.request_id or match.group(1)
     elif message.startswith("[Labda] Output truncated"):
         line.kind = "truncated"
+    elif message.startswith("INIT_START "):
+        line.kind = "platform"  # a cold start's first line, before the init output
     if not line.request_id and (match := _START_RE.match(message) or _END_RE.match(message)):
         line.request_id = match.group(1)
     return line

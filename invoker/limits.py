@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -21,9 +22,28 @@ ERR_RESPONSE_TOO_LARGE = f"Response payload size exceeded maximum allowed payloa
 CREDENTIAL_ENV_KEYS = frozenset({"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"})
 
 
+# The CFS period; a container's quota is its share of CPU time within it.
+CPU_PERIOD_US = 100_000
+# The least CPU an environment gets, in vCPUs (128 MB would get 0.07 by the
+# ratio, too little to start a runtime in time).
+MIN_VCPU = 0.1
+# On the container's init (tini) only: the entrypoint unsets it before the
+# runtime starts. Its INFO lines say how the runtime ended (see exits).
+INIT_ENV = {"TINI_VERBOSITY": "2"}
+
+
 def cpu_shares(memory_size: int) -> int:
     """CPU weight proportional to memory (Docker's default weight is 1024)."""
     return max(2, round(1024 * memory_size / MB_PER_VCPU))
+
+
+def cpu_quota(memory_size: int, host_cpus: int | None = None) -> int:
+    """CPU time per period, in proportion to memory as on Lambda (one vCPU
+    at 1,769 MB): a hard cap, where shares only weigh containers against each
+    other when the host is busy. At least MIN_VCPU, at most the host's cores."""
+    cores = host_cpus or os.cpu_count() or 1
+    vcpus = min(max(memory_size / MB_PER_VCPU, MIN_VCPU), cores)
+    return round(CPU_PERIOD_US * vcpus)
 
 
 # Unreserved variables the platform sets and a function may override (AWS's TZ).
@@ -103,6 +123,8 @@ def container_create_args(
         "mem_limit": memory,
         "memswap_limit": memory,  # equal to the memory limit: no swap
         "cpu_shares": cpu_shares(spec.memory_size),
+        "cpu_period": CPU_PERIOD_US,
+        "cpu_quota": cpu_quota(spec.memory_size),
         "pids_limit": settings.LABDA_PIDS_LIMIT,
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
@@ -115,7 +137,7 @@ def container_create_args(
         "image": image,
         "name": f"labda-{env_id}",
         "user": SANDBOX_USER,
-        "environment": container_environment(spec, log_stream),
+        "environment": {**container_environment(spec, log_stream), **INIT_ENV},
         "labels": {
             "labda": "1",
             "labda.worker": worker,

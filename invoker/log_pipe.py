@@ -8,6 +8,12 @@ end-of-file means the runtime process is gone (exited, crashed, OOM-killed).
 ``on_lines``, when given, also receives each batch of kept lines as it is read
 (one call per read chunk, not per line), for Live Tail while the invocation is
 still running. It must be cheap and must not raise.
+
+A record may hold newlines (a traceback logged as one record): a runtime
+that writes to the descriptor in _LAMBDA_TELEMETRY_LOG_FD (the same pipe,
+see entrypoint.sh) frames each record as Lambda's runtime clients do
+(awslambdaric, and our own bootstrap), and a frame stays one line, newlines
+and all, as CloudWatch shows it. Plain output is split at newlines.
 """
 
 from __future__ import annotations
@@ -19,6 +25,13 @@ import time
 from collections.abc import Callable
 
 LogLine = tuple[float, str]  # (unix time read, text)
+
+# A telemetry frame: 0xA55A, two bytes of type and level, a 4-byte big-endian
+# length, an 8-byte timestamp (microseconds), then the record. No text line
+# starts with 0xA5 (a UTF-8 continuation byte), so a frame is recognised where
+# a line would begin.
+FRAME_MAGIC = b"\xa5\x5a"
+FRAME_HEADER = 16
 
 
 class LogPipe:
@@ -51,15 +64,40 @@ class LogPipe:
     def _feed(self, chunk: bytes) -> None:
         now = time.time()
         data = self._partial + chunk
-        *complete, self._partial = data.split(b"\n")
         kept = len(self._lines)
-        for raw in complete:
-            self._append(now, raw)
-        # A line with no end in sight still counts against the cap.
+        if FRAME_MAGIC in data:
+            self._partial = self._feed_framed(now, data)
+        else:
+            *complete, self._partial = data.split(b"\n")
+            for raw in complete:
+                self._append(now, raw)
+        # A line (or frame) with no end in sight still counts against the cap.
         if len(self._partial) > self._max_bytes:
             self._append(now, self._partial)
             self._partial = b""
         self._publish(kept)
+
+    def _feed_framed(self, now: float, data: bytes) -> bytes:
+        """Lines and frames, in order; returns the incomplete rest."""
+        pos = 0
+        while pos < len(data):
+            if data.startswith(FRAME_MAGIC, pos):
+                if len(data) - pos < FRAME_HEADER:
+                    break
+                end = pos + FRAME_HEADER + int.from_bytes(data[pos + 4 : pos + 8], "big")
+                if end > len(data):
+                    break
+                record = data[pos + FRAME_HEADER : end]
+                # The record's own line end is not part of it.
+                self._append(now, record[:-1] if record.endswith(b"\n") else record)
+                pos = end
+                continue
+            newline = data.find(b"\n", pos)
+            if newline < 0:
+                break
+            self._append(now, data[pos:newline])
+            pos = newline + 1
+        return data[pos:]
 
     def _append(self, now: float, raw: bytes) -> None:
         if self._bytes + len(raw) > self._max_bytes:

@@ -4,8 +4,11 @@ Environments are keyed by function, version and revision, so a container only
 ever serves the exact code and configuration it was started with. A free warm
 environment is reused (module globals and /tmp survive, as on Lambda); when
 none is free, a new one is started (a cold start). An environment that timed
-out, ran out of memory or crashed is never reused. Idle environments are
-removed after LABDA_IDLE_TIMEOUT seconds by a reaper thread.
+out, ran out of memory or crashed is never reused, nor is one found dead
+when its turn comes. Idle environments are frozen (see ``environment``),
+removed after LABDA_IDLE_TIMEOUT seconds by a reaper thread, and together
+stay within LABDA_WARM_MEMORY_BUDGET_MB of configured memory: past it the
+least recently used go first.
 
 How many invocations of a function may run at once is decided before the
 invocation is queued (see ``concurrency``), across all worker hosts; this pool
@@ -56,6 +59,11 @@ class WarmPool:
     def invoke(self, spec: FunctionSpec, request: Invoke) -> Outcome:
         env = self._checkout(spec)
         try:
+            # Never hand an event to a dead environment: its runtime may have
+            # died after its last result. The next one is fresh, as on Lambda.
+            while env.invocations and not env.resume():
+                self._checkin(env, reusable=False)
+                env = self._checkout(spec)
             if env.invocations == 0:
                 env.start()  # raises EnvironmentStartError
             outcome = env.invoke(request, init_timeout=settings.LABDA_INIT_TIMEOUT)
@@ -80,12 +88,37 @@ class WarmPool:
         return env
 
     def _checkin(self, env: ExecutionEnvironment, *, reusable: bool) -> None:
+        evicted: list[ExecutionEnvironment] = []
         with self._lock:
             self._busy.discard(env)
             if reusable and not self._stop.is_set():
                 self._idle[env.spec.pool_key].append(env)
-                return
-        self._remover.submit(env.destroy)
+                evicted = self._over_budget()
+            else:
+                evicted = [env]
+        for old in evicted:
+            self._remover.submit(old.destroy)
+
+    def _over_budget(self) -> list[ExecutionEnvironment]:
+        """Take idle environments out, least recently used first, until their
+        configured memory fits the host's budget (called with the lock held)."""
+        budget = settings.LABDA_WARM_MEMORY_BUDGET_MB
+        idle = sorted((env for envs in self._idle.values() for env in envs), key=lambda env: env.last_used)
+        total = sum(env.spec.memory_size for env in idle)
+        evicted = []
+        for env in idle:
+            if total <= budget:
+                break
+            self._idle[env.spec.pool_key].remove(env)
+            if not self._idle[env.spec.pool_key]:
+                del self._idle[env.spec.pool_key]
+            total -= env.spec.memory_size
+            evicted.append(env)
+        return evicted
+
+    def idle_memory_mb(self) -> int:
+        with self._lock:
+            return sum(env.spec.memory_size for envs in self._idle.values() for env in envs)
 
     # --- housekeeping
 

@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import socketserver
 import threading
 import time
@@ -23,7 +24,17 @@ from http.server import BaseHTTPRequestHandler
 from .aws_api import AwsApiStub, is_runtime_api
 from .limits import MAX_PAYLOAD_BYTES as MAX_RESPONSE_BYTES
 
+# An over-limit body is read and dropped up to this size (the environment is
+# retired after it anyway); past it the connection is simply closed.
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 _RESULT_PATH = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
+
+
+def new_trace_id() -> str:
+    """An X-Ray trace header as Lambda passes it to every invocation (not
+    sampled: there is no X-Ray here), in Lambda-Runtime-Trace-Id and
+    _X_AMZN_TRACE_ID."""
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
 
 
 @dataclass
@@ -33,7 +44,7 @@ class Invoke:
     timeout_s: float
     invoked_function_arn: str
     client_context: str | None = None
-    trace_id: str = ""
+    trace_id: str = field(default_factory=new_trace_id)
     # Set by the server when the runtime takes the event (time.monotonic()).
     started: float | None = None
     started_wall: float | None = None
@@ -63,6 +74,9 @@ class RuntimeChannel:
         self.on_first_next: Callable[[], None] | None = None
         # Called as an event is handed over, before the handler can print.
         self.on_handover: Callable[[Invoke], None] | None = None
+        # Called as the result arrives, before the invoking thread hears of
+        # it: whatever the runtime printed until then belongs to the event.
+        self.on_result: Callable[[], None] | None = None
 
     def take_next(self) -> Invoke | None:
         """Block until the next event (None means the environment is closing)."""
@@ -70,7 +84,9 @@ class RuntimeChannel:
             self._ready = True
             if self.on_first_next:
                 self.on_first_next()
-            self.outbox.put(Message("ready"))
+        # Every call: asking for the next event is how a runtime says it is
+        # done with the last one (and still alive).
+        self.outbox.put(Message("ready"))
         invoke = self.inbox.get()
         if invoke is None:
             self.inbox.put(None)  # wake any other waiting connection too
@@ -143,9 +159,21 @@ class _Handler(AwsApiStub, BaseHTTPRequestHandler):
     def _read_body(self) -> bytes | None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_RESPONSE_BYTES:
-            self.close_connection = True
+            self._drain(length)
             return None
         return self.rfile.read(length) if length else b""
+
+    def _drain(self, length: int) -> None:
+        """Read an over-limit body and throw it away, so that the runtime gets
+        its 413 instead of a broken pipe while it is still sending."""
+        left = min(length, DRAIN_LIMIT_BYTES)
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            left -= len(chunk)
+        if length > DRAIN_LIMIT_BYTES:
+            self.close_connection = True
 
     def do_POST(self) -> None:
         if not is_runtime_api(self.path):
@@ -169,6 +197,8 @@ class _Handler(AwsApiStub, BaseHTTPRequestHandler):
             return
         body = self._read_body()
         channel.current = None
+        if channel.on_result:
+            channel.on_result()
         if body is None:
             channel.outbox.put(Message("too_large", request_id=request_id))
             self._error(413, "RequestEntityTooLarge", f"Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).")

@@ -67,5 +67,8 @@ class Outcome:
     log_stream: str = ""
     log_lines: list[LogLine] = field(default_factory=list)
     log_truncated_bytes: int = 0
+    # Printed after the result, before the environment froze: stored in the
+    # stream after REPORT with no request id (as on Lambda).
+    after_lines: list[LogLine] = field(default_factory=list)
     reusable: bool = True
     concurrent_executions: int | None = None

@@ -188,7 +188,11 @@ def invocation_finish(*, invocation_id: str, outcome: Outcome) -> Invocation | N
         stream = None
         if function.role and function.role.allows_logs and outcome.log_stream:
             stream = logs.log_events_store(
-                function=function, invocation=invocation, stream_name=outcome.log_stream, lines=outcome.log_lines
+                function=function,
+                invocation=invocation,
+                stream_name=outcome.log_stream,
+                lines=outcome.log_lines,
+                after=outcome.after_lines,
             )
         invocation.status = status
         invocation.response = outcome.response.decode("utf-8", "replace")

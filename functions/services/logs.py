@@ -24,15 +24,23 @@ def log_group_ensure(*, owner: User, name: str) -> LogGroup:
 
 
 def log_events_store(
-    *, function: Function, invocation: Invocation, stream_name: str, lines: list[tuple[float, str]]
+    *,
+    function: Function,
+    invocation: Invocation,
+    stream_name: str,
+    lines: list[tuple[float, str]],
+    after: list[tuple[float, str]] | None = None,
 ) -> LogStream:
-    """The invocation's lines as events of the environment's log stream."""
+    """The invocation's lines as events of the environment's log stream, and
+    `after` it (what the runtime printed after its result) events of no
+    invocation: between its REPORT and the next START, as on Lambda."""
     group = log_group_ensure(owner=function.owner, name=function.log_group)
     stream, _ = LogStream.objects.get_or_create(group=group, name=stream_name)
     events = [
         LogEvent(stream=stream, request_id=invocation.pk, timestamp=datetime.fromtimestamp(ts, UTC), message=text)
         for ts, text in lines
     ]
+    events += [LogEvent(stream=stream, timestamp=datetime.fromtimestamp(ts, UTC), message=text) for ts, text in after or []]
     LogEvent.objects.bulk_create(events)
     if events:
         stream.last_event_at = events[-1].timestamp

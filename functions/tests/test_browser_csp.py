@@ -35,7 +35,7 @@ def test_the_console_runs_under_its_content_security_policy(page, live_server, o
     now = timezone.now()
     stream = LogStream.objects.create(group=group_of(function), name="2024/03/10/[$LATEST]abc", created_at=now, last_event_at=now)
     invocation = Invocation.objects.create(function=function, status="succeeded")
-    LogEvent.objects.create(stream=stream, invocation=invocation, timestamp=now, message="hello from the log")
+    LogEvent.objects.create(stream=stream, request_id=invocation.pk, timestamp=now, message="hello from the log")
     page.add_init_script(RECORD_VIOLATIONS)
     errors: list[str] = []
     # A missing resource is reported by its URL below, not as console text.

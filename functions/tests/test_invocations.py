@@ -55,7 +55,9 @@ def test_it_measures_what_it_reports(owner):
     assert invocation.duration_ms > 0
     assert invocation.billed_duration_ms >= int(invocation.duration_ms + invocation.init_duration_ms)
     lines = [e.message for e in LogEvent.objects.filter(request_id=invocation.pk)]
-    assert lines[0] == f"START RequestId: {invocation.pk} Version: $LATEST"
+    # A cold start: INIT_START, then START.
+    assert lines[0].startswith("INIT_START Runtime Version: python:3.11.")
+    assert lines[1] == f"START RequestId: {invocation.pk} Version: $LATEST"
     assert lines[-2] == f"END RequestId: {invocation.pk}"
     report = lines[-1]
     assert report == (
@@ -79,7 +81,7 @@ def test_it_captures_print_and_logging_in_order(owner):
     )
     invocation = invoke(make_function(owner, code=code))
     lines = [e.message for e in LogEvent.objects.filter(request_id=invocation.pk)]
-    body = lines[1:-2]
+    body = lines[[line.startswith("START ") for line in lines].index(True) + 1 : -2]
     assert body[0] == "one"
     assert re.fullmatch(rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{invocation.pk}\ttwo", body[1])
     assert body[2:] == ["three", "four"]
@@ -101,7 +103,7 @@ def test_it_reports_a_handler_exception_as_lambda_does(owner):
     assert body["errorMessage"] == "'key1'" and body["errorType"] == "KeyError"
     assert body["requestId"] == str(failed.pk)
     assert 'File "/var/task/lambda_function.py", line 8, in lambda_handler' in body["stackTrace"][0]
-    assert "[ERROR] KeyError: 'key1'\rTraceback (most recent call last):" in failed.log_tail
+    assert "[ERROR] KeyError: 'key1'\nTraceback (most recent call last):" in failed.log_tail
 
 
 def test_it_kills_a_function_that_times_out(owner):
@@ -401,7 +403,8 @@ def test_init_output_comes_before_start(owner):
         )
         invocation = invoke(function)
         events = list(LogEvent.objects.filter(request_id=invocation.pk).order_by("timestamp", "id"))
-        assert [e.message for e in events[:3]] == ["loading", f"START RequestId: {invocation.pk} Version: $LATEST", "handling"]
+        assert events[0].message.startswith("INIT_START Runtime Version: python:3.11.")
+        assert [e.message for e in events[1:4]] == ["loading", f"START RequestId: {invocation.pk} Version: $LATEST", "handling"]
 
 
 def test_a_second_worker_host_shares_the_work_and_the_limit(owner, settings):

@@ -77,6 +77,8 @@ def test_platform_lines_are_recognised():
         == "truncated"
     )
     assert logformat.make_line("[ERROR] KeyError: 'key1'\rTraceback").display == "[ERROR] KeyError: 'key1'\nTraceback"
+    init_start = "INIT_START Runtime Version: python:3.11.0123456789ab\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:ab"
+    assert logformat.make_line(init_start).kind == "platform"
 
 
 # --- events: grouping, filters, paging, download

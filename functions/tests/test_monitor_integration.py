@@ -72,7 +72,10 @@ def test_real_invocations_are_in_the_graphs_and_the_logs(client, owner):
     assert [g.request_id for g in page["groups"]] == [str(i.pk) for i in ran]  # throttled ones never ran
     for group, invocation in zip(page["groups"], ran, strict=True):
         kinds = [line.kind for line in group.lines]
-        assert kinds[0] == "start" and kinds[-2:] == ["end", "report"]
+        # A cold start opens with INIT_START.
+        opening = ["platform", "start"] if invocation.cold_start else ["start"]
+        assert kinds[: len(opening)] == opening
+        assert kinds[-2:] == ["end", "report"]
         assert group.summary["Billed Duration"] == f"{invocation.billed_duration_ms} ms"
     failed = log_selectors.log_events_page(group=group_of(function), request_id=str(ran[3].pk))
     assert any("[ERROR] ValueError: asked to fail" in line.message for line in failed["groups"][0].lines)

@@ -29,7 +29,7 @@ def function(owner):
     invocation = Invocation.objects.create(function=function, status="succeeded")
     when = datetime(2024, 3, 10, 12, tzinfo=UTC)
     LogEvent.objects.bulk_create(
-        LogEvent(stream=stream, invocation=invocation, timestamp=when + timedelta(seconds=i), message=f"line {i}")
+        LogEvent(stream=stream, request_id=invocation.pk, timestamp=when + timedelta(seconds=i), message=f"line {i}")
         for i in range(3)
     )
     return function

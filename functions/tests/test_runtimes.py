@@ -44,7 +44,7 @@ def make(owner, runtime: Runtime, code_key: str, *, name: str = "Compat", files:
 
 
 def lines_of(invocation: Invocation) -> list[str]:
-    return [e.message for e in LogEvent.objects.filter(invocation=invocation)]
+    return [e.message for e in LogEvent.objects.filter(request_id=invocation.pk)]
 
 
 def test_the_context_and_environment(owner, runtime):

@@ -39,7 +39,7 @@ def invocation(owner):
         log_tail=f"START\n{PRINTED}\nEND\n",
         log_stream=stream,
     )
-    LogEvent.objects.create(stream=stream, invocation=invocation, timestamp=now, message=PRINTED)
+    LogEvent.objects.create(stream=stream, request_id=invocation.pk, timestamp=now, message=PRINTED)
     return invocation
 
 

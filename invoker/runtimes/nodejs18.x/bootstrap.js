@@ -80,17 +80,34 @@ function writeFd(fd, text) {
   }
 }
 
-// One record = one line: "<ISO time>\t<request id>\t<LEVEL>\t<message>".
-// Newlines inside a record become \r (Lambda's text log format).
+// Lambda's log descriptor (see entrypoint.sh): each record goes out as one
+// frame (0xA55A0003, length, timestamp in microseconds, text), so a record
+// with newlines stays one log event, as the official client writes it. Taken
+// out of the environment: it is not the function's business.
+const LOG_FD = Number(process.env._LAMBDA_TELEMETRY_LOG_FD) || null;
+delete process.env._LAMBDA_TELEMETRY_LOG_FD;
+
+// One record: "<ISO time>\t<request id>\t<LEVEL>\t<message>". Without the
+// log descriptor it is one line of `fd`, newlines inside it turned into \r
+// (Lambda's text log format).
 function formatRecord(level, args) {
-  const line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}`;
-  return line.replace(/\n/g, '\r') + '\n';
+  return `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}`;
+}
+
+function writeRecord(fd, record) {
+  if (LOG_FD === null) return writeFd(fd, record.replace(/\n/g, '\r') + '\n');
+  const text = Buffer.from(record);
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0xa55a0003, 0);
+  header.writeUInt32BE(text.length, 4);
+  header.writeBigUInt64BE(BigInt(Date.now()) * 1000n, 8);
+  writeFd(LOG_FD, Buffer.concat([header, text]));
 }
 
 function patchConsole() {
   const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE', fatal: 'FATAL' };
   for (const [method, level] of Object.entries(levels)) {
-    console[method] = (...args) => writeFd(1, formatRecord(level, args));
+    console[method] = (...args) => writeRecord(1, formatRecord(level, args));
   }
 }
 
@@ -321,7 +338,7 @@ let crashing = false;
 async function crash(label, err, exitCode) {
   if (crashing) return;
   crashing = true;
-  writeFd(2, formatRecord('ERROR', [label, toFormatted(err)]));
+  writeRecord(2, formatRecord('ERROR', [label, toFormatted(err)]));
   try {
     if (!initDone) await postError('/runtime/init/error', err);
     else if (current && !current.posting) await postError(`/runtime/invocation/${current.id}/error`, err);

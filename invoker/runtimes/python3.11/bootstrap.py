@@ -7,6 +7,7 @@ worker over the Unix socket in LABDA_RUNTIME_SOCKET (the container has no
 network), or over AWS_LAMBDA_RUNTIME_API (host:port) when that is not set.
 """
 
+import decimal
 import http.client
 import importlib
 import json
@@ -46,6 +47,11 @@ class RuntimeClient:
 
     def next(self):
         resp, body = self._call("GET", "/invocation/next")
+        if resp.status == 410:
+            # The environment is being retired: end quietly, nothing failed.
+            sys.exit(0)
+        if resp.status != 200:
+            raise RuntimeError(f"GET /runtime/invocation/next -> HTTP {resp.status}: {body[:200]!r}")
         return body, {k.lower(): v for k, v in resp.getheaders()}
 
     def post_response(self, request_id, body, content_type="application/json"):
@@ -60,6 +66,52 @@ class RuntimeClient:
     def _post_error(self, path, error):
         headers = {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error["errorType"]}
         self._call("POST", path, json.dumps(error).encode(), headers)
+
+
+class _DecimalNumber(float):
+    """A Decimal on its way into JSON: written with its own digits."""
+
+    def __new__(cls, value):
+        number = super().__new__(cls, value)
+        number.text = "NaN" if value.is_nan() else str(value)
+        return number
+
+
+class _DecimalEncoder(json.JSONEncoder):
+    """As awslambdaric's marshaller: a Decimal (DynamoDB's numbers) is written
+    as a JSON number, with its exact digits."""
+
+    def default(self, o):
+        if isinstance(o, decimal.Decimal):
+            return _DecimalNumber(o)
+        return super().default(o)
+
+    def iterencode(self, o, _one_shot=False):
+        # The pure-Python encoder, whose float formatting can be told about
+        # Decimals (the C one formats every float itself).
+        markers = {} if self.check_circular else None
+
+        def floatstr(number):
+            if isinstance(number, _DecimalNumber):
+                return number.text
+            if number != number:
+                return "NaN"
+            if number in (float("inf"), float("-inf")):
+                return "Infinity" if number > 0 else "-Infinity"
+            return float.__repr__(number)
+
+        return json.encoder._make_iterencode(
+            markers, self.default, json.encoder.py_encode_basestring_ascii, self.indent, floatstr,
+            self.key_separator, self.item_separator, self.sort_keys, self.skipkeys, _one_shot,
+        )(o, 0)
+
+
+def to_json(result):
+    try:
+        return json.dumps(result)
+    except TypeError:
+        # Rare (a Decimal somewhere): the slower encoder that writes them.
+        return json.dumps(result, cls=_DecimalEncoder)
 
 
 class FaultException(Exception):
@@ -85,14 +137,42 @@ def make_error(exc, request_id=None, error_type=None, trace=None):
     return error
 
 
+class LogSink:
+    """Where log records go: framed on the descriptor in _LAMBDA_TELEMETRY_LOG_FD
+    (a record keeps its newlines and stays one log event, as awslambdaric
+    does on Lambda), or to stdout with newlines turned into \\r."""
+
+    TEXT_FRAME = 0xA55A0003.to_bytes(4, "big")
+
+    def __init__(self):
+        fd = os.environ.pop("_LAMBDA_TELEMETRY_LOG_FD", None)
+        self.file = None
+        if fd:
+            try:
+                self.file = os.fdopen(int(fd), "wb", 0)
+            except (OSError, ValueError):
+                self.file = None
+
+    def write(self, record):
+        if self.file is None:
+            sys.stdout.write(record.replace("\n", "\r") + "\n")
+            return
+        data = record.encode("utf-8", "replace")
+        stamp = (time.time_ns() // 1000).to_bytes(8, "big")
+        self.file.write(self.TEXT_FRAME + len(data).to_bytes(4, "big") + stamp + data)
+
+
+SINK = None
+
+
 def log_error(error):
-    """One log record, lines joined by \\r as the Lambda runtime does."""
+    """One log record, as the Lambda runtime writes it."""
     lines = [f"[ERROR] {error['errorType']}: {error['errorMessage']}"]
     if error["stackTrace"]:
         lines.append("Traceback (most recent call last):")
         for frame in error["stackTrace"]:
             lines.extend(line for line in frame.rstrip("\n").split("\n"))
-    sys.stdout.write("\r".join(lines) + "\n")
+    SINK.write("\n".join(lines))
 
 
 def load_handler(spec):
@@ -171,11 +251,23 @@ class LambdaLogFormatter(logging.Formatter):
 
     def format(self, record):
         record.aws_request_id = LambdaLogFormatter.request_id
-        return super().format(record).replace("\n", "\r")
+        return super().format(record)
+
+
+class LambdaLogHandler(logging.Handler):
+    """One record, one log event (a logged traceback included)."""
+
+    def emit(self, record):
+        try:
+            SINK.write(self.format(record))
+        except Exception:  # noqa: BLE001 - as logging's own handlers do
+            self.handleError(record)
 
 
 def setup_logging():
-    handler = logging.StreamHandler(sys.stdout)
+    global SINK
+    SINK = LogSink()
+    handler = LambdaLogHandler()
     handler.setFormatter(LambdaLogFormatter())
     logging.getLogger().addHandler(handler)
 
@@ -206,7 +298,7 @@ def handle_one(client, handler):
         client.post_response(request_id, bytes(result), "application/unknown")
         return
     try:
-        payload = json.dumps(result).encode()
+        payload = to_json(result).encode()
     except (TypeError, ValueError) as exc:
         error = make_error(exc, request_id, "Runtime.MarshalError", [])
         error["errorMessage"] = f"Unable to marshal response: {exc}"
