@@ -8,6 +8,7 @@ Invoke to the engine (invoker) and stores the Outcome it gets back.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -64,7 +65,10 @@ def invocation_create(
     size = len(payload.encode())
     if size > limit_bytes:
         raise ServiceError(ERR_PAYLOAD_SIZE.format(size=size, limit=limit_bytes))
-    memory_size = function.memory_size if version == "$LATEST" else function.versions.get(number=int(version)).memory_size
+    if version == "$LATEST":
+        memory_size, code_sha256 = function.memory_size, function.code_sha256
+    else:
+        memory_size, code_sha256 = function.versions.filter(number=int(version)).values_list("memory_size", "code_sha256").get()
     invocation = Invocation(
         function=function,
         version=version,
@@ -72,6 +76,7 @@ def invocation_create(
         invocation_type=invocation_type,
         payload=payload,
         memory_size=memory_size,
+        code_sha256=code_sha256,
     )
     limit = function.reserved_concurrency
     if limit is None:
@@ -134,6 +139,9 @@ def invocation_execute(*, invocation_id: str) -> None:
     # In flight now, this one included: the Concurrent executions metric.
     in_flight = concurrency.in_flight(str(function.uid))
     spec = function_spec(function, invocation.version)
+    ran = base64.b64encode(bytes.fromhex(spec.code_sha256_hex)).decode()
+    if ran != invocation.code_sha256:  # deployed again between Test and this run
+        Invocation.objects.filter(pk=invocation_id).update(code_sha256=ran)
     # Invoked by a qualifier, the function sees a qualified ARN, as on Lambda.
     qualifier = invocation.alias or (invocation.version if invocation.version != "$LATEST" else "")
     request = Invoke(
