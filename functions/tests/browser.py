@@ -37,3 +37,24 @@ def sign_in(page, live_server, username: str = "student1", password: str = "pw-s
 def set_event_json(page, text: str) -> None:
     """Type an event into the Test tab's JSON editor (CodeMirror)."""
     page.evaluate("t => document.querySelector('#event-editor .CodeMirror').CodeMirror.setValue(t)", text)
+
+
+# The widths every page must work at: a laptop, half a laptop screen beside
+# the lab handout, and a phone.
+WIDTHS = (1280, 800, 390)
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run axe-core (vendored) on the page; its serious and critical
+    violations as "rule: target (summary)" lines."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for violation in results["violations"]:
+        if violation["impact"] not in impacts:
+            continue
+        for node in violation["nodes"]:
+            found.append(f"{violation['id']}: {' '.join(map(str, node['target']))} ({node.get('failureSummary', '')[:160]})")
+    return found
