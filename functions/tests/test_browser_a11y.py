@@ -70,4 +70,15 @@ def test_every_page_passes_axe_and_fits_at_each_width(page, live_server, owner):
             if found:
                 problems[key] = found
             shot(page, f"a11y-{name}-{width}")
+    # The Code tab after "Deploy and test": the deploy status and the Execution result.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/functions/{function.pk}/?tab=code")
+    page.wait_for_selector("#code-source .CodeMirror")
+    page.evaluate("() => labdaCode.cm.replaceRange('# note\\n', {line: 0, ch: 0})")
+    page.click("#code-test-button")
+    page.wait_for_selector("#execution-result[data-status]", timeout=60_000)
+    found = axe_violations(page)
+    if found:
+        problems["code-with-result@1280"] = found
+    shot(page, "a11y-code-with-result-1280")
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
