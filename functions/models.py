@@ -221,6 +221,9 @@ class Invocation(models.Model):
     duration_ms = models.FloatField(null=True, blank=True)
     billed_duration_ms = models.PositiveIntegerField(null=True, blank=True)
     memory_size = models.PositiveIntegerField(default=128)
+    # The code that ran: the SHA-256 (base64, as Lambda shows it) of the
+    # version's package when the invocation was recorded.
+    code_sha256 = models.CharField(max_length=64, blank=True)
     max_memory_used_mb = models.PositiveIntegerField(null=True, blank=True)
     init_duration_ms = models.FloatField(null=True, blank=True)
     cold_start = models.BooleanField(null=True)

@@ -65,7 +65,10 @@ def invocation_create(
     size = len(payload.encode())
     if size > limit_bytes:
         raise ServiceError(ERR_PAYLOAD_SIZE.format(size=size, limit=limit_bytes))
-    memory_size = function.memory_size if version == "$LATEST" else function.versions.get(number=int(version)).memory_size
+    if version == "$LATEST":
+        memory_size, code_sha256 = function.memory_size, function.code_sha256
+    else:
+        memory_size, code_sha256 = function.versions.filter(number=int(version)).values_list("memory_size", "code_sha256").get()
     invocation = Invocation(
         function=function,
         version=version,
@@ -74,6 +77,7 @@ def invocation_create(
         payload=payload,
         memory_size=memory_size,
         run_after=timezone.now(),
+        code_sha256=code_sha256,
     )
     if invocation_type == Invocation.Type.EVENT:
         # Accepted (202) once recorded: Lambda queues an event and takes its

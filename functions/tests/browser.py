@@ -50,3 +50,24 @@ def run_test(page) -> str:
     page.click("#test-button")
     page.wait_for_selector("#execution-result[data-status]", timeout=60_000)
     return page.inner_text("#execution-result")
+
+
+# The widths every page must work at: a laptop, half a laptop screen beside
+# the lab handout, and a phone.
+WIDTHS = (1280, 800, 390)
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run axe-core (vendored) on the page; its serious and critical
+    violations as "rule: target (summary)" lines."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for violation in results["violations"]:
+        if violation["impact"] not in impacts:
+            continue
+        for node in violation["nodes"]:
+            found.append(f"{violation['id']}: {' '.join(map(str, node['target']))} ({node.get('failureSummary', '')[:160]})")
+    return found

@@ -253,3 +253,33 @@ def test_the_functions_list_names_the_runtime(client, owner):
     client.force_login(owner)
     page = client.get(reverse("functions:list")).content.decode()
     assert "<td>Python 3.13</td>" in page and "<td>Node.js 22.x</td>" in page
+
+
+def test_an_invocation_records_the_code_of_the_version_it_runs(function):
+    from functions.services import versions
+
+    version, _ = versions.version_publish(function=function)
+    function_services.function_update_code(
+        function=function, files={"lambda_function.py": "def lambda_handler(e, c):\n    return 2\n"}
+    )
+    function.refresh_from_db()
+    latest = invocation_services.invocation_create(function=function, payload="{}")
+    old = invocation_services.invocation_create(function=function, payload="{}", qualifier="1")
+    assert latest.code_sha256 == function.code_sha256
+    assert old.code_sha256 == version.code_sha256 != function.code_sha256
+
+
+def test_a_result_says_which_code_it_ran_and_whether_that_is_the_deployed_code(client, owner, function):
+    client.force_login(owner)
+    ran = Invocation.objects.create(
+        function=function, status=Invocation.Status.SUCCEEDED, response="1", code_sha256=function.code_sha256
+    )
+    url = reverse("functions:invocation-result", args=[function.pk, ran.pk])
+    page = client.get(url).content.decode()
+    assert function.code_sha256 in page and "the deployed code, as in the Code tab" in page
+    files = {"lambda_function.py": "def lambda_handler(e, c):\n    return 2\n"}
+    deployed = client.post(reverse("functions:deploy", args=[function.pk]), {"files": json.dumps(files)}).content.decode()
+    function.refresh_from_db()
+    assert f'data-code-sha256="{function.code_sha256}"' in deployed  # the editor re-keys its buffers by it
+    page = client.get(url).content.decode()
+    assert ran.code_sha256 in page and f"Older code than the Code tab's ({function.code_sha256})" in page
