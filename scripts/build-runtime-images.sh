@@ -11,13 +11,30 @@ base_prefix=${LABDA_BASE_PREFIX:-labda/base}
 prefix=${LABDA_IMAGE_PREFIX:-labda/runtime}
 vendor=${LABDA_VENDOR_PREFIX:-labda/vendor}
 
-"$runtimes/vendor.sh"
 mkdir -p "$root/var"
+# The tools first (one apt-get at a time), then the downloads side by side:
+# each debootstrap and the vendor downloads take minutes, mostly waiting on
+# the network.
+missing=()
+command -v debootstrap >/dev/null || [ -n "${LABDA_BASE_FROM:-}" ] || missing+=(debootstrap)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+"$runtimes/vendor.sh" &
+pids=($!)
+for suite in $(sed -n 's|^ARG BASE_IMAGE=labda/base:||p' "$runtimes"/*/Dockerfile | sort -u); do
+    "$runtimes/build-base-image.sh" "$suite" &
+    pids+=($!)
+done
+for pid in "${pids[@]}"; do
+    wait "$pid" || { echo "labda: the runtime images' downloads failed (see above)"; exit 1; }
+done
+
 for dockerfile in "$runtimes"/*/Dockerfile; do
     runtime=$(basename "$(dirname "$dockerfile")")
     [ "$runtime" = base ] && continue
     suite=$(sed -n 's|^ARG BASE_IMAGE=labda/base:||p' "$dockerfile")
-    "$runtimes/build-base-image.sh" "${suite:-bookworm}"
     # The classic builder: it needs no buildx plugin and no registry.
     if ! DOCKER_BUILDKIT=0 docker build -q -f "$dockerfile" -t "$prefix:$runtime" \
         --build-arg "BASE_IMAGE=$base_prefix:${suite:-bookworm}" \

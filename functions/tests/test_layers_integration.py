@@ -129,3 +129,25 @@ def test_a_custom_runtime_comes_from_a_layer(owner):
     invocation = invoke(function)
     assert invocation.status == Invocation.Status.SUCCEEDED, invocation.response
     assert response(invocation) == "from the layer: hi"
+
+
+@pytest.mark.parametrize("runtime", ["nodejs18.x", "nodejs22.x"])
+def test_an_es_module_imports_from_a_layer(owner, runtime):
+    """ES modules ignore NODE_PATH; as on AWS (Node.js 18+), an index.mjs can
+    still import a layer's package from /opt/nodejs/node_modules."""
+    layer = layer_services.layer_version_publish(
+        owner=owner,
+        name="esm-lib",
+        zip_bytes=zip_of(
+            {
+                "nodejs/node_modules/shout/package.json": '{"name": "shout", "type": "module", "exports": "./index.js"}',
+                "nodejs/node_modules/shout/index.js": "export const shout = (s) => s.toUpperCase() + '!';\n",
+            }
+        ),
+    )
+    code = "import { shout } from 'shout';\nexport const handler = async (event) => shout(event.word);\n"
+    function = function_services.function_create(owner=owner, name="EsmLayer", runtime=runtime, files={"index.mjs": code})
+    missing = invoke(function, {"word": "hi"})
+    assert missing.status == Invocation.Status.FAILED and "shout" in response(missing)["errorMessage"]
+    layer_services.function_set_layers(function=function, layer_versions=[layer])
+    assert response(invoke(function, {"word": "hi"})) == "HI!"

@@ -163,7 +163,38 @@ async function post(urlPath, body, headers) {
 
 // --------------------------------------------------------- handler loading ---
 const requireIfExists = (file) => (fs.existsSync(file) ? require(file) : undefined);
-const importIfExists = async (file) => (fs.existsSync(file) ? import(pathToFileURL(file).href) : undefined);
+const importIfExists = async (file) => {
+  if (!fs.existsSync(file)) return undefined;
+  registerEsmHooks();
+  return import(pathToFileURL(file).href);
+};
+
+// ES modules ignore NODE_PATH. As AWS's runtimes do since Node.js 18, a bare
+// `import ... from 'pkg'` that Node's own resolution cannot find is looked up
+// in the NODE_PATH folders too: the layers' /opt/nodejs/node_modules and the
+// runtime's SDK. (module.register: Node >= 18.19; the hooks run off-thread.)
+const ESM_HOOKS = `
+import { pathToFileURL } from 'node:url';
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (err) {
+    if (!err || err.code !== 'ERR_MODULE_NOT_FOUND' || /^(\\.|\\/|[a-zA-Z][a-zA-Z0-9+.-]*:)/.test(specifier)) throw err;
+    for (const dir of (process.env.NODE_PATH || '').split(':').filter(Boolean)) {
+      try {
+        return await next(specifier, { ...context, parentURL: pathToFileURL(dir + '/').href });
+      } catch (_) { /* not in this folder */ }
+    }
+    throw err;
+  }
+}`;
+let esmHooks = false;
+function registerEsmHooks() {
+  const { register } = require('module');
+  if (esmHooks || typeof register !== 'function') return;
+  esmHooks = true;
+  register('data:text/javascript,' + encodeURIComponent(ESM_HOOKS));
+}
 
 // Is `dir` inside a package whose nearest package.json says "type": "module"?
 function isTypeModule(dir) {
