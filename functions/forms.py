@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.http import QueryDict
-from django.utils.datastructures import MultiValueDict
 
 from invoker import package
 
 from .errors import ServiceError
+from .formfields import ListField
 from .logformat import parse_filter
 from .selectors.logs import TAIL_CURSOR_RE, parse_cursor
 from .selectors.timerange import MonitorError, TimeRange, parse_qualifier, parse_time_range
@@ -55,23 +54,6 @@ def check(form: forms.Form) -> dict[str, Any]:
     if not form.is_valid():
         raise ServiceError(first_error(form))
     return form.cleaned_data
-
-
-class ListWidget(forms.Widget):
-    """Every value of a repeated field (key=a&key=b)."""
-
-    def value_from_datadict(self, data: Mapping[str, Any], files: MultiValueDict[str, UploadedFile], name: str) -> list[str]:
-        if isinstance(data, QueryDict | MultiValueDict):
-            return data.getlist(name)
-        value = data.get(name, [])
-        return value if isinstance(value, list) else [value]
-
-
-class ListField(forms.Field):
-    widget = ListWidget
-
-    def to_python(self, value: Any) -> list[str]:
-        return [str(v) for v in (value or [])]
 
 
 def _int_field(message: str, **kwargs: Any) -> forms.IntegerField:

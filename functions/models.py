@@ -16,18 +16,6 @@ from invoker.images import RUNTIMES
 from .arns import LOG_GROUP_PREFIX, function_arn, log_group_name, role_arn
 from .limits import DESCRIPTION_MAX_LENGTH
 
-BASIC_EXECUTION_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": "arn:aws:logs:*:*:*"},
-        {
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": ["arn:aws:logs:*:*:log-group:/aws/lambda/*:*"],
-        },
-    ],
-}
-
 
 class ExecutionRole(models.Model):
     """An IAM-like execution role. What Labda enforces of it: whether the

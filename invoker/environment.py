@@ -30,6 +30,7 @@ from .log_pipe import LogLine, LogPipe
 from .package import CodePackageError
 from .runtime_api import Invoke, Message, RuntimeAPIServer, RuntimeChannel
 from .spec import FunctionSpec, Outcome
+from .start_errors import EnvironmentStartError, start_failure_reason
 
 # After its result, a runtime asks for the next event at once (our bootstraps
 # within a millisecond). Waiting this long for that request tells a runtime
@@ -47,24 +48,6 @@ def _warn_no_freezer() -> None:
     """Once per worker: warm environments then stay reusable, unfrozen
     (better than every invocation being a cold start)."""
     log.warning("No cgroup freezer found for Docker's containers: idle environments are not frozen")
-
-
-class EnvironmentStartError(RuntimeError):
-    """The container could not be started (engine down, image missing...).
-    Its message is shown to the user, so it never carries a host path."""
-
-
-def _reason(exc: Exception) -> str:
-    """Why a start failed, in words safe to show a student: an OSError's
-    text names host paths (the code cache, the socket folder), a Docker
-    error's text names bind mounts, so neither is shown; the log has them."""
-    if isinstance(exc, docker.errors.ImageNotFound):
-        return "the runtime image is not built on this worker."
-    if isinstance(exc, docker.errors.APIError):
-        return f"the container engine refused it (HTTP {exc.status_code})."
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror.lower()} (on the worker host)."
-    return f"{type(exc).__name__} on the worker host."
 
 
 class ExecutionEnvironment:
@@ -134,7 +117,7 @@ class ExecutionEnvironment:
         except (docker.errors.DockerException, OSError) as exc:
             log.warning("Environment %s of %s did not start", self.id, self.spec.name, exc_info=True)
             self.destroy()
-            raise EnvironmentStartError(f"Could not start the execution environment: {_reason(exc)}") from exc
+            raise EnvironmentStartError(f"Could not start the execution environment: {start_failure_reason(exc)}") from exc
         self.started = time.monotonic()
         self._peak_file = cgroup.peak_memory_file(self.container_id)
         self._pids_file = cgroup.pids_file(self.container_id)

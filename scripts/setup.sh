@@ -25,6 +25,8 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v curl >/dev/null || need+=(curl)
+# Deploy checks JavaScript with `node --check` (functions/services/syntax.py).
+command -v node >/dev/null || need+=(nodejs)
 if [ "$mode" = "--test" ]; then
     command -v chromium >/dev/null || need+=(chromium)
 fi

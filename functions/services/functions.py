@@ -16,7 +16,8 @@ from invoker.images import RUNTIMES
 
 from ..errors import ServiceError
 from ..limits import DESCRIPTION_MAX_LENGTH, ERR_CODE_AND_LAYERS_TOO_LARGE, MAX_UNZIPPED_BYTES
-from ..models import BASIC_EXECUTION_POLICY, Blueprint, ExecutionRole, Function, FunctionLayer
+from ..models import Blueprint, ExecutionRole, Function, FunctionLayer
+from ..policies import BASIC_EXECUTION_POLICY
 from .logs import log_group_ensure
 from .syntax import code_check_syntax
 
