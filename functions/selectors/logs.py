@@ -162,7 +162,7 @@ def download_lines(*, function: Function, stream: LogStream | None = None, text:
 
 
 def log_groups(*, user: User | AnonymousUser, prefix: str = "") -> list[dict[str, Any]]:
-    """The log group of each of the user's functions (staff: everyone's)."""
+    """The log group of each of the user's own functions."""
     functions = function_list(user=user)
     name = prefix.strip().removeprefix("/aws/lambda/").strip("/")
     if name:

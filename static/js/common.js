@@ -13,6 +13,7 @@
 //   <button data-remove-row>            removes its table row
 //   <button data-add-row>               appends the <template> row of its
 //                                       <section> to that section's <tbody>
+//   <button data-print>                 prints the page (login cards)
 //   <input type="radio" data-option-switch>
 //                                       reloads the page with ?option=<value>
 (function () {
@@ -48,6 +49,11 @@
       } else if (!confirm(button.dataset.confirmSelected.replace("{names}", function () { return names.join(", "); }))) {
         event.preventDefault();
       }
+      return;
+    }
+    button = closest(event, "[data-print]");
+    if (button) {
+      window.print();
       return;
     }
     button = closest(event, "[data-remove-row]");
