@@ -171,15 +171,16 @@ def function_copy(*, source: Function, owner: User) -> Function:
     """ "Copy to my functions": a new function of `owner` with the code,
     configuration, a copy of the role and the saved test events of `source`,
     which is left untouched. The name gets "-copy" when it is taken."""
+    name = _free_name(owner, source.name)
     with transaction.atomic():
-        role = None
+        # A role of the copier's own, with the same policies.
+        role = role_create_basic(owner=owner, function_name=name)
         if source.role is not None:
-            role = ExecutionRole.objects.create(
-                owner=owner, name=f"{source.role.name[:55]}-copy"[:64], policies=source.role.policies
-            )
+            role.policies = source.role.policies
+            role.save(update_fields=["policies"])
         function = function_create(
             owner=owner,
-            name=_free_name(owner, source.name),
+            name=name,
             runtime=source.runtime,
             handler=source.handler,
             zip_bytes=bytes(Function.objects.get(pk=source.pk).code_zip),
