@@ -47,7 +47,7 @@ class Section(models.Model):
         constraints = [models.UniqueConstraint(fields=["course", "name"], name="section_name_unique_in_course")]
 
     def __str__(self) -> str:
-        return f"{self.course.name} / {self.name}"
+        return self.name
 
 
 class Membership(models.Model):

@@ -89,7 +89,9 @@ def test_every_added_page_requires_sign_in(client, function, invocation, stream,
         assert response.status_code == 302 and response.url.startswith("/accounts/login/"), url
 
 
-def test_an_instructor_sees_their_students_metrics_and_logs(client, instructor, course, function, invocation, stream, invocation_log):
+def test_an_instructor_sees_their_students_metrics_and_logs(
+    client, instructor, course, function, invocation, stream, invocation_log
+):
     client.force_login(instructor)
     compare_one = reverse("functions:invocation-compare", args=[function.pk]) + f"?id={invocation.pk}&id={invocation.pk}"
     for method, url in added_urls(function, invocation, stream):

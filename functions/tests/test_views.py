@@ -85,7 +85,9 @@ def test_is_staff_alone_grants_no_access_to_students_work(client, instructor, fu
         assert getattr(client, method)(url).status_code == 404, url
 
 
-def test_an_instructor_reads_their_students_function_and_changes_nothing(client, instructor, course, function, saved_event, invocation):
+def test_an_instructor_reads_their_students_function_and_changes_nothing(
+    client, instructor, course, function, saved_event, invocation
+):
     client.force_login(instructor)
     # Their own Functions list stays theirs: students' work is reached from the course page.
     assert "HelloWorld" not in client.get(reverse("functions:list")).content.decode()

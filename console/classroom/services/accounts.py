@@ -6,17 +6,19 @@ from __future__ import annotations
 import secrets
 
 from axes.utils import reset as axes_reset
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from ..hashers import ALGORITHM as TEMPORARY_HASHER
 from ..models import JOIN_CODE_ALPHABET, AccountState, Membership
 
 
 def temporary_password() -> str:
     """Ten characters a student can read off a card: no 0/O, no 1/I."""
     chars = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(10))
-    return f"{chars[:5]}-{chars[5:]}".lower()
+    return f"{chars[:5]}-{chars[5:]}"
 
 
 def password_issue(*, user: User) -> str:
@@ -24,7 +26,7 @@ def password_issue(*, user: User) -> str:
     clear) that must be changed at the next sign-in; lifts a lockout."""
     password = temporary_password()
     with transaction.atomic():
-        user.set_password(password)
+        user.password = make_password(password, hasher=TEMPORARY_HASHER)
         user.save(update_fields=["password"])
         AccountState.objects.update_or_create(
             user=user, defaults={"must_change_password": True, "password_issued_at": timezone.now()}

@@ -77,7 +77,7 @@ def work(owner):
     now = datetime.now(UTC)
     invocations = [
         Invocation.objects.create(
-            function=function, status="succeeded", created_at=now, started_at=now, finished_at=now, payload="{}"
+            function=fn, status="succeeded", created_at=now, started_at=now, finished_at=now, payload="{}"
         )
         for _ in range(2)
     ]
