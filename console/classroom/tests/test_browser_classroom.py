@@ -2,7 +2,7 @@
 an instructor creates a course and imports 30 students from a CSV, prints
 the login cards (one page), a student signs in with a card and changes the
 password, another joins with the code, a rotated code is refused, and the
-instructor opens a student's code read-only. Screenshots go to
+instructor opens a student's code read-only and copies it. Screenshots go to
 test-output/screenshots/ for people to look at."""
 
 from __future__ import annotations
@@ -122,6 +122,8 @@ def test_an_instructor_views_a_students_code_read_only(page, live_server, instru
     page.wait_for_selector("#code-source .CodeMirror")
     assert "(student1) — read only" in page.inner_text("#view-as-banner")
     assert "return 'Hello World'" in page.inner_text("#code-source .CodeMirror")
+    assert page.is_disabled("#deploy") and page.is_disabled("#test-button")  # read only, said before a click
+    assert page.is_enabled("button:has-text('Sign out')")
     shot(page, "class-10-view-as-code")
     # Deploy is refused: the student's code stays as it was.
     sha = function.code_sha256
@@ -134,3 +136,11 @@ def test_an_instructor_views_a_students_code_read_only(page, live_server, instru
     assert status == 403
     function.refresh_from_db()
     assert function.code_sha256 == sha and ViewRecord.objects.filter(viewer=instructor, student=owner).exists()
+
+    # Copy to my functions: the instructor's own copy, writable, no banner.
+    page.goto(f"{live_server.url}/courses/{course.pk}/students/{owner.pk}/")
+    page.click("[data-copy=HelloWorld]")
+    page.wait_for_selector("text=Copied student1's function HelloWorld to your functions as HelloWorld.")
+    page.wait_for_selector("#code-source .CodeMirror")
+    assert not page.is_visible("#view-as-banner") and page.is_enabled("#deploy")
+    shot(page, "class-11-copied-to-my-functions")
