@@ -28,6 +28,19 @@ def instructor(django_user_model):
     return django_user_model.objects.create_user(username="teacher", password="pw-teacher", is_staff=True)
 
 
+@pytest.fixture
+def course(instructor, owner):
+    """A course taught by `instructor` with `owner` (student1) a student of
+    its section A: the instructor reads student1's work, read-only."""
+    from console.classroom.models import Membership
+    from console.classroom.services.courses import course_create
+
+    course = course_create(creator=instructor, name="Serverless 101", sections="A, B")
+    membership = Membership.objects.create(course=course, user=owner, role=Membership.Role.STUDENT, student_id="student1")
+    membership.sections.add(course.sections.get(name="A"))
+    return course
+
+
 def start_worker(label: str, **env_overrides: str) -> subprocess.Popen:
     """Start a real Celery worker process on the test database, as a worker
     host would run it; return once it answers a ping."""

@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
     "functions",
+    "console.classroom",
     # Installed (it has no models) for its worker signals.
     "invoker",
 ]
@@ -66,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.HtmxCacheMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "console.classroom.middleware.TemporaryPasswordMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -79,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "console.classroom.context_processors.classroom",
             ],
         },
     },
@@ -108,6 +114,27 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # Only for the random temporary passwords of login cards (see the module).
+    "console.classroom.hashers.TemporaryPasswordHasher",
+]
+# Sign-in brute force (django-axes): after LABDA_LOGIN_FAILURE_LIMIT failures
+# for one username from one address, that sign-in is refused for
+# LABDA_LOGIN_COOLOFF_MINUTES, with a page that says so. One classroom shares
+# one address, so a student who mistypes never locks out the class.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("LABDA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=envint("LABDA_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "functions:list"
@@ -209,6 +236,9 @@ LABDA_ACCOUNT_ASYNC_CONCURRENCY = envint("LABDA_ACCOUNT_ASYNC_CONCURRENCY", 2)
 LABDA_ASYNC_RETRY_DELAYS = [int(s) for s in os.getenv("LABDA_ASYNC_RETRY_DELAYS", "60,120").split(",") if s.strip()]
 # The name this worker's containers are labelled with; a restarted worker
 # removes what an earlier run under the same name left behind.
+# Who may read another user's work (read-only, audited): the classroom's
+# course roles (functions/viewers.py).
+LABDA_VIEWER_POLICY = "console.classroom.policy.ClassroomPolicy"
 LABDA_WORKER_NAME = os.getenv("LABDA_WORKER_NAME", "") or __import__("socket").gethostname()
 
 # --- Monitor: AWS Lambda list prices (us-east-1, x86), in USD, for the cost

@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("functions/", include("functions.urls")),
+    path("", include("console.classroom.urls")),
 ]

@@ -63,10 +63,9 @@ def starter_files(runtime: str) -> dict[str, str]:
 
 
 def function_list(*, user: User | AnonymousUser, query: str = "") -> QuerySet[Function]:
-    """The user's own functions (staff: everyone's), by name."""
-    functions = Function.objects.defer("code_zip").select_related("owner")
-    if not user.is_staff:
-        functions = functions.filter(owner_id=user.pk)
+    """The user's own functions, by name. (An instructor reaches students'
+    work from the course page, never in their own list.)"""
+    functions = Function.objects.defer("code_zip").select_related("owner").filter(owner_id=user.pk)
     if query:
         functions = functions.filter(name__icontains=query)
     return functions.order_by("name")

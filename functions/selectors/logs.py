@@ -169,10 +169,9 @@ def download_lines(*, group: LogGroup, stream: LogStream | None = None, text: st
 
 
 def log_groups_for(user: User | AnonymousUser) -> QuerySet[LogGroup]:
-    """The user's log groups, their functions' and those of functions they
-    deleted (staff: everyone's, as functions_for)."""
-    groups = LogGroup.objects.select_related("owner")
-    return groups if user.is_staff else groups.filter(owner_id=user.pk)
+    """The user's own log groups: their functions' and those of functions
+    they deleted (an instructor reaches a student's through the access guard)."""
+    return LogGroup.objects.select_related("owner").filter(owner_id=user.pk)
 
 
 def group_function(group: LogGroup) -> Function | None:

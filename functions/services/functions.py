@@ -16,7 +16,7 @@ from invoker.images import RUNTIMES
 
 from ..errors import ServiceError
 from ..limits import DESCRIPTION_MAX_LENGTH, ERR_CODE_AND_LAYERS_TOO_LARGE, MAX_UNZIPPED_BYTES
-from ..models import Blueprint, ExecutionRole, Function, FunctionLayer
+from ..models import Blueprint, ExecutionRole, Function, FunctionLayer, TestEvent
 from ..policies import BASIC_EXECUTION_POLICY
 from .logs import log_group_ensure
 from .syntax import code_check_syntax
@@ -179,3 +179,40 @@ def functions_delete(*, functions: list[Function]) -> list[str]:
             names.append(function.name)
             function_delete(function=function)
     return names
+
+
+def _free_name(owner: User, name: str) -> str:
+    taken = set(Function.objects.filter(owner=owner, name__startswith=name[:40]).values_list("name", flat=True))
+    candidates = [name, *(f"{name[:40]}-copy" + (f"-{n}" if n > 1 else "") for n in range(1, 100))]
+    return next(c for c in candidates if c not in taken)
+
+
+def function_copy(*, source: Function, owner: User) -> Function:
+    """ "Copy to my functions": a new function of `owner` with the code,
+    configuration, a copy of the role and the saved test events of `source`,
+    which is left untouched. The name gets "-copy" when it is taken."""
+    name = _free_name(owner, source.name)
+    with transaction.atomic():
+        # A role of the copier's own, with the same policies.
+        role = role_create_basic(owner=owner, function_name=name)
+        if source.role is not None:
+            role.policies = source.role.policies
+            role.save(update_fields=["policies"])
+        function = function_create(
+            owner=owner,
+            name=name,
+            runtime=source.runtime,
+            handler=source.handler,
+            zip_bytes=bytes(Function.objects.get(pk=source.pk).code_zip),
+            role=role,
+            description=source.description,
+            blueprint=source.blueprint,
+        )
+        for name in ("memory_size", "timeout", "ephemeral_storage", "environment", "tags", "architecture"):
+            setattr(function, name, getattr(source, name))
+        function.save()
+        TestEvent.objects.bulk_create(
+            TestEvent(function=function, owner=owner, name=e.name, payload=e.payload)
+            for e in source.test_events.filter(owner_id=source.owner_id)
+        )
+    return function

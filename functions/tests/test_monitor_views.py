@@ -93,7 +93,9 @@ def test_every_added_page_requires_sign_in(client, function, invocation, stream,
         assert response.status_code == 302 and response.url.startswith("/accounts/login/"), url
 
 
-def test_staff_see_any_functions_metrics_and_logs(client, instructor, function, invocation, stream, invocation_log):
+def test_an_instructor_sees_their_students_metrics_and_logs(
+    client, instructor, course, function, invocation, stream, invocation_log
+):
     client.force_login(instructor)
     compare_one = reverse("functions:invocation-compare", args=[function.pk]) + f"?id={invocation.pk}&id={invocation.pk}"
     for method, url in added_urls(function, invocation, stream):
@@ -103,7 +105,12 @@ def test_staff_see_any_functions_metrics_and_logs(client, instructor, function, 
                 assert response.status_code == 400 and "Choose two invocations" in response.content.decode(), url
             else:
                 assert response.status_code == 200, url
-    assert "/aws/lambda/HelloWorld" in client.get(reverse("functions:log-groups")).content.decode()
+        else:  # read-only: replay and retention are refused, and change nothing
+            assert client.post(url, {"retention_days": "1"}).status_code == 403, url
+    function.refresh_from_db()
+    assert function.log_retention_days is None and function.invocations.count() == 1
+    # The instructor's own Logs page lists only their own log groups.
+    assert "/aws/lambda/HelloWorld" not in client.get(reverse("functions:log-groups")).content.decode()
     metrics = client.get(reverse("functions:monitor-metrics", args=[function.pk]), {"range": "1h"}).json()
     assert metrics["totals"]["invocations"] == 1
 

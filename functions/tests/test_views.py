@@ -78,10 +78,27 @@ def test_the_list_shows_only_the_users_functions(client, owner, function, their_
         assert column in page
 
 
-def test_staff_see_every_function(client, instructor, function):
+def test_is_staff_alone_grants_no_access_to_students_work(client, instructor, function, saved_event, invocation):
     client.force_login(instructor)
-    assert "HelloWorld" in client.get(reverse("functions:list")).content.decode()
-    assert client.get(reverse("functions:detail", args=[function.pk])).status_code == 200
+    assert "HelloWorld" not in client.get(reverse("functions:list")).content.decode()
+    for method, url in urls_with_ids(function, saved_event, invocation):
+        assert getattr(client, method)(url).status_code == 404, url
+
+
+def test_an_instructor_reads_their_students_function_and_changes_nothing(
+    client, instructor, course, function, saved_event, invocation
+):
+    client.force_login(instructor)
+    # Their own Functions list stays theirs: students' work is reached from the course page.
+    assert "HelloWorld" not in client.get(reverse("functions:list")).content.decode()
+    page = client.get(reverse("functions:detail", args=[function.pk]))
+    assert page.status_code == 200
+    assert 'id="view-as-banner"' in page.content.decode() and "(student1) — read only" in page.content.decode()
+    for method, url in urls_with_ids(function, saved_event, invocation):
+        response = getattr(client, method)(url, {"event_json": "{}", "files": json.dumps(HELLO_WORLD)})
+        assert response.status_code == (200 if method == "get" else 403), url
+    assert Function.objects.filter(pk=function.pk).exists() and TestEvent.objects.filter(pk=saved_event.pk).exists()
+    assert Invocation.objects.filter(function=function).count() == 1
 
 
 def test_the_list_filter_returns_the_table_partial_to_htmx(client, owner, function):
@@ -173,13 +190,15 @@ def test_at_most_ten_saved_events(client, owner, function):
     assert TestEvent.objects.count() == 10
 
 
-def test_saved_events_are_private_to_their_user(client, owner, instructor, function, saved_event):
+def test_saved_events_are_the_owners_and_their_instructor_reads_them(client, owner, instructor, course, function, saved_event):
     url = reverse("functions:detail", args=[function.pk]) + "?tab=test"
     client.force_login(owner)
     assert "HelloWorldTestEvent" in client.get(url).content.decode()
-    client.force_login(instructor)  # staff may open the function, not its owner's events
+    client.force_login(instructor)  # the student's own test events, read-only
     body = client.get(url).content.decode()
-    assert 'id="event-editor"' in body and "HelloWorldTestEvent" not in body
+    assert 'id="event-editor"' in body and "HelloWorldTestEvent" in body
+    assert client.post(reverse("functions:event-delete", args=[function.pk, saved_event.pk])).status_code == 403
+    assert TestEvent.objects.filter(pk=saved_event.pk).exists()
 
 
 def test_an_unknown_invocation_is_404(client, owner, function):
@@ -236,7 +255,7 @@ def test_a_broker_outage_is_a_message_not_a_lost_invocation(function, monkeypatc
     assert invocation.status == Invocation.Status.FAILED and invocation.error_type == "ServiceException"
 
 
-def test_code_is_data_in_the_page_never_markup(client, owner, instructor):
+def test_code_is_data_in_the_page_never_markup(client, owner, instructor, course):
     evil = "# </script><script>alert('owned')</script>\ndef lambda_handler(e, c):\n    return 1\n"
     function = function_services.function_create(
         owner=owner, name="Evil", runtime="python3.11", files={"lambda_function.py": evil}

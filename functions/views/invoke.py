@@ -31,7 +31,8 @@ def event_template(request: HttpRequest, pk: int) -> HttpResponse:
     function = function_for_user(request, pk)
     form = EventChoiceForm(request.GET)
     choice = form.cleaned_data if form.is_valid() else {"event": "", "template": ""}
-    context = test_context(function=function, user=request.user, event_name=choice["event"], template_id=choice["template"])
+    # The owner's saved events: a viewer reads the student's own test events.
+    context = test_context(function=function, user=function.owner, event_name=choice["event"], template_id=choice["template"])
     return render(request, "functions/_event_editor.html", {"function": function, **context})
 
 

@@ -91,12 +91,12 @@ def _code_tab(*, function: Function, request: HttpRequest) -> Context:
     # The Code tab also has the test event and the result, so code, event,
     # result and logs are on one screen.
     context = code_context(function=function)
-    context.update(test_context(function=function, user=request.user, event_name=_event_name(request)))
+    context.update(test_context(function=function, user=function.owner, event_name=_event_name(request)))
     return context
 
 
 def _test_tab(*, function: Function, request: HttpRequest) -> Context:
-    return test_context(function=function, user=request.user, event_name=_event_name(request))
+    return test_context(function=function, user=function.owner, event_name=_event_name(request))
 
 
 def configuration_context(*, function: Function, request: HttpRequest | None = None) -> Context:

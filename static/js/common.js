@@ -13,6 +13,9 @@
 //   <button data-remove-row>            removes its table row
 //   <button data-add-row>               appends the <template> row of its
 //                                       <section> to that section's <tbody>
+//   <button data-print>                 prints the page (login cards)
+//   <form method="post" data-keep-enabled>
+//                                       stays enabled on a read-only page
 //   <input type="radio" data-option-switch>
 //                                       reloads the page with ?option=<value>,
 //                                       keeping the form's name, runtime, handler
@@ -54,6 +57,11 @@
       }
       return;
     }
+    button = closest(event, "[data-print]");
+    if (button) {
+      window.print();
+      return;
+    }
     button = closest(event, "[data-remove-row]");
     if (button) {
       var row = button.closest("tr");
@@ -66,6 +74,25 @@
       section.querySelector("tbody").appendChild(section.querySelector("template").content.cloneNode(true));
     }
   });
+
+  // Another user's work, read only (the banner of base.html): the controls
+  // that would change it are disabled. The server refuses them anyway (403);
+  // this only says so before a click. Forms marked data-keep-enabled (Sign
+  // out, Copy to my functions) change only the viewer's own things.
+  var CHANGERS = "form[method=post]:not([data-keep-enabled]) button, form[hx-post] button, button[hx-post], button[form]";
+  function markReadOnly(root) {
+    if (!document.getElementById("view-as-banner") || !root.querySelectorAll) return;
+    root.querySelectorAll(CHANGERS).forEach(function (control) {
+      control.disabled = true;
+      control.title = "Read only: this is another user's work";
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { markReadOnly(document); });
+  } else {
+    markReadOnly(document);
+  }
+  document.addEventListener("htmx:afterSettle", function (event) { markReadOnly(event.target); });
 
   document.addEventListener("change", function (event) {
     var input = closest(event, "input[data-option-switch]");
