@@ -24,7 +24,7 @@ HUGE = "99999999999999999999"
 def function(owner):
     function = function_services.function_create(owner=owner, name="Logged", runtime="python3.11", files=CODE)
     stream = LogStream.objects.create(
-        function=function, name="2024/03/10/[$LATEST]0123", created_at=datetime(2024, 3, 10, tzinfo=UTC)
+        group=group_of(function), name="2024/03/10/[$LATEST]0123", created_at=datetime(2024, 3, 10, tzinfo=UTC)
     )
     invocation = Invocation.objects.create(function=function, status="succeeded")
     when = datetime(2024, 3, 10, 12, tzinfo=UTC)
