@@ -63,6 +63,7 @@ def test_an_aws_call_fails_at_once_with_labdas_message(owner, runtime):
     files = {"lambda_function.py": PYTHON} if runtime.startswith("python") else {"index.mjs": NODE}
     function = function_services.function_create(owner=owner, name="CallsAws", runtime=runtime, files=files)
     function.timeout = 20  # a hang (metadata endpoint, retries) would time out instead
+    function.memory_size = 1024  # loading the SDK at 128 MB's share of a CPU is slow, as on Lambda
     function.save()
     invocation = invoke(function)
     assert invocation.status == Invocation.Status.SUCCEEDED, invocation.response

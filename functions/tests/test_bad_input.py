@@ -47,8 +47,8 @@ def test_bulk_delete_deletes_nothing_when_one_selected_function_is_not_the_users
     theirs = function_services.function_create(owner=stranger, name="Theirs", runtime="python3.11", files=CODE)
     client.force_login(owner)
     # The stranger's id in the middle: the ones before it must not be deleted either.
-    response = client.post(reverse("functions:delete-many"), {"function": [function.pk, theirs.pk, mine.pk]})
+    response = client.post(reverse("functions:delete-many"), {"function": [function.pk, theirs.pk, mine.pk], "confirm": "delete"})
     assert response.status_code == 404
     assert set(Function.objects.values_list("name", flat=True)) == {"Configured", "Mine2", "Theirs"}
-    client.post(reverse("functions:delete-many"), {"function": [function.pk, mine.pk]})
+    client.post(reverse("functions:delete-many"), {"function": [function.pk, mine.pk], "confirm": "delete"})
     assert set(Function.objects.values_list("name", flat=True)) == {"Theirs"}

@@ -9,7 +9,7 @@ import pytest
 
 from functions.models import LogStream
 from functions.services import versions as version_services
-from functions.tests.helpers import invoke, make_function
+from functions.tests.helpers import group_of, invoke, make_function
 
 from .browser import WIDTHS, axe_violations, shot, sign_in
 
@@ -51,7 +51,7 @@ def test_every_page_passes_axe_and_fits_at_each_width(page, live_server, owner):
     invocation = invoke(function, {"n": 1})
     assert invoke(function, {"fail": True}).status == "failed"
     version_services.version_publish(function=function, description="first")
-    stream = LogStream.objects.filter(function=function).first()
+    stream = LogStream.objects.filter(group=group_of(function)).first()
     assert stream is not None
 
     sign_in(page, live_server)

@@ -59,7 +59,7 @@ def test_the_console_runs_under_its_content_security_policy(page, live_server, o
     assert page.evaluate("window.labdaMonitor.state.charts.length") > 0
     shot(page, "csp-monitor")
     # Logs: the filter swaps the events in.
-    page.goto(f"{live_server.url}/functions/{function.pk}/logs/events/")
+    page.goto(f"{live_server.url}/functions/logs/{group_of(function).pk}/events/")
     page.fill("#filter-events", "hello")
     page.wait_for_selector("#log-events:has-text('the filter')")
     page.goto(f"{live_server.url}/functions/create/")

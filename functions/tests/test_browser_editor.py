@@ -82,7 +82,7 @@ def test_edits_survive_tab_switches_and_reloads_and_never_come_back_silently(pag
     # Deployed: nothing unsaved, no warning when leaving.
     page.click("#deploy")
     page.wait_for_selector("text=Successfully updated the function Keeper.")
-    page.wait_for_function("document.getElementById('unsaved').hidden")
+    page.wait_for_function("() => document.getElementById('unsaved').hidden")
     asked = len(dialogs)
     page.goto(f"{live_server.url}/functions/")
     assert len(dialogs) == asked
@@ -119,14 +119,14 @@ def test_test_with_undeployed_changes_deploys_first_and_names_the_code_it_ran(pa
     result_box = page.locator("#execution-result").bounding_box()
     editor_box = page.locator("#code-source .CodeMirror").bounding_box()
     assert 0 <= result_box["y"] - (editor_box["y"] + editor_box["height"]) < 120
-    page.wait_for_function("document.getElementById('announcer').textContent.includes('succeeded')")
+    page.wait_for_function("() => document.getElementById('announcer').textContent.includes('succeeded')")
     shot(page, "workbench-03-deploy-and-test")
 
     # Ctrl+S deploys, from inside the editor.
     type_at_end(page, "# saved with the keyboard\n")
     page.keyboard.press("Control+s")
-    page.wait_for_function("document.getElementById('unsaved').hidden")
-    page.wait_for_function("document.getElementById('announcer').textContent.includes('Successfully updated')")
+    page.wait_for_function("() => document.getElementById('unsaved').hidden")
+    page.wait_for_function("() => document.getElementById('announcer').textContent.includes('Successfully updated')")
     assert "# saved with the keyboard" in deployed_code(function)
 
 

@@ -78,7 +78,7 @@ def test_output_of_a_background_thread_never_lands_in_the_next_invocations_log(o
     assert all(tick > started - 0.5 for tick in ticks), (started, ticks)
     # What was printed after the first result, before the freeze, is in the
     # stream with no request id, never inside an invocation's START ... REPORT.
-    for event in LogEvent.objects.filter(stream=second.log_stream, invocation__isnull=True):
+    for event in LogEvent.objects.filter(stream=second.log_stream, request_id__isnull=True):
         assert event.message.startswith("tick ")
 
 

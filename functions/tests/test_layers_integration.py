@@ -97,9 +97,7 @@ def test_layers_merge_in_order_on_the_aws_paths(owner):
     versions.version_publish(function=function)
     layer_services.function_set_layers(function=function, layer_versions=[two, one])
     assert response(invoke(function))["tool"] == "one"
-    from .test_invocations import _invoke_qualified
-
-    assert response(_invoke_qualified(function, "1"))["tool"] == "two"
+    assert response(invoke(function, qualifier="1"))["tool"] == "two"
 
 
 def test_a_custom_runtime_comes_from_a_layer(owner):

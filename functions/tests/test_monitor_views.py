@@ -108,7 +108,7 @@ def test_an_instructor_sees_their_students_metrics_and_logs(
         else:  # read-only: replay and retention are refused, and change nothing
             assert client.post(url, {"retention_days": "1"}).status_code == 403, url
     function.refresh_from_db()
-    assert function.log_retention_days is None and function.invocations.count() == 1
+    assert group_of(function).retention_days is None and function.invocations.count() == 1
     # The instructor's own Logs page lists only their own log groups.
     assert "/aws/lambda/HelloWorld" not in client.get(reverse("functions:log-groups")).content.decode()
     metrics = client.get(reverse("functions:monitor-metrics", args=[function.pk]), {"range": "1h"}).json()

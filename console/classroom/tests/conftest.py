@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from functions.tests import conftest as console_fixtures
-from functions.tests.helpers import HELLO_WORLD
+from functions.tests.helpers import HELLO_WORLD, group_of
 
 # The browser and the `function` fixture of the console's tests.
 page = console_fixtures.page
@@ -79,7 +79,7 @@ def work(owner):
         Invocation.objects.create(function=fn, status="succeeded", created_at=now, started_at=now, finished_at=now, payload="{}")
         for _ in range(2)
     ]
-    stream = LogStream.objects.create(function=fn, name="2024/03/10/[$LATEST]0123456789abcdef0123456789abcdef")
+    stream = LogStream.objects.create(group=group_of(fn), name="2024/03/10/[$LATEST]0123456789abcdef0123456789abcdef")
     versions.version_publish(function=fn)
     alias = versions.alias_create(function=fn, name="prod", version="1")
     return SimpleNamespace(function=fn, event=event, invocations=invocations, stream=stream, alias=alias)
