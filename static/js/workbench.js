@@ -40,8 +40,8 @@
   function markDeployError() {
     var code = window.labdaCode;
     var status = document.getElementById("deploy-status");
-    if (!code || !code.cm || !status || status.dataset.seen) return;
-    status.dataset.seen = "1"; // each Deploy answer once
+    if (!code || !code.cm || !status || status.dataset.marked) return;
+    status.dataset.marked = "1"; // each Deploy answer once (console.js keeps its own "seen")
     if (marked) { marked.doc.removeLineClass(marked.handle, "background", "cm-error-line"); marked = null; }
     var error = document.querySelector("#deploy-status [data-error-line]");
     if (!error) return;
