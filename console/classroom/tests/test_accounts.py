@@ -49,6 +49,14 @@ def test_login_cards_give_each_student_a_temporary_password_to_replace(client, i
     assert "s001" not in {u for u, _ in cards} and len(cards) == 30
 
 
+def test_the_first_password_page_is_only_for_a_temporary_password(client, owner):
+    client.force_login(owner)
+    data = {"new_password1": "Hijacked-pass-1", "new_password2": "Hijacked-pass-1"}
+    assert client.post(reverse("classroom:password-first"), data).url == reverse("functions:list")
+    owner.refresh_from_db()
+    assert owner.check_password("pw-student1")
+
+
 def test_an_instructor_resets_a_students_password(client, instructor, owner, course):
     client.force_login(instructor)
     response = client.post(reverse("classroom:password-reset", args=[course.pk, owner.pk]))

@@ -68,6 +68,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def password_first(request: HttpRequest) -> HttpResponse:
     """Replace the temporary password of a login card or a reset."""
+    if not request.session.get(SESSION_KEY):
+        # Only for a temporary password: otherwise this would change a
+        # password without asking for the current one.
+        return redirect("functions:list")
     form = SetPasswordForm(cast(User, request.user), request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
