@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from functions.models import Function, Invocation, TestEvent
+from functions.tests.helpers import group_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,7 @@ READERS = {"instructor", "ta_of_section", "student"}
 
 def work_gets(w) -> list[str]:
     pk, (a, b) = w.function.pk, w.invocations
+    gpk = group_of(w.function).pk
     detail = reverse("functions:detail", args=[pk])
     return [
         *(f"{detail}?tab={tab}" for tab in ("code", "test", "monitor", "configuration", "aliases", "versions")),
@@ -29,17 +31,18 @@ def work_gets(w) -> list[str]:
         reverse("functions:monitor-changes", args=[pk]),
         reverse("functions:invocation-compare", args=[pk]) + f"?id={a.pk}&id={b.pk}",
         reverse("functions:invocation-detail", args=[pk, a.pk]),
-        reverse("functions:log-group", args=[pk]),
-        reverse("functions:log-events", args=[pk]),
-        reverse("functions:log-stream", args=[pk, w.stream.pk]),
-        reverse("functions:log-download", args=[pk]),
-        reverse("functions:log-tail", args=[pk]),
-        reverse("functions:log-tail-poll", args=[pk]),
+        reverse("functions:log-group", args=[gpk]),
+        reverse("functions:log-events", args=[gpk]),
+        reverse("functions:log-stream", args=[gpk, w.stream.pk]),
+        reverse("functions:log-download", args=[gpk]),
+        reverse("functions:log-tail", args=[gpk]),
+        reverse("functions:log-tail-poll", args=[gpk]),
     ]
 
 
 def work_posts(w) -> list[tuple[str, dict]]:
     pk, a = w.function.pk, w.invocations[0]
+    gpk = group_of(w.function).pk
     return [
         (reverse("functions:deploy", args=[pk]), {"files": '{"lambda_function.py": "x = 1"}'}),
         (reverse("functions:upload-zip", args=[pk]), {}),
@@ -51,9 +54,9 @@ def work_posts(w) -> list[tuple[str, dict]]:
         (reverse("functions:alias-save", args=[pk]), {"name": "dev", "version": "1"}),
         (reverse("functions:alias-delete", args=[pk, w.alias.pk]), {}),
         (reverse("functions:invocation-replay", args=[pk, a.pk]), {}),
-        (reverse("functions:log-retention", args=[pk]), {"retention_days": "1"}),
-        (reverse("functions:delete-many"), {"function": str(pk)}),
-        (reverse("functions:delete", args=[pk]), {}),
+        (reverse("functions:log-retention", args=[gpk]), {"retention_days": "1"}),
+        (reverse("functions:delete-many"), {"function": str(pk), "confirm": "delete"}),
+        (reverse("functions:delete", args=[pk]), {"confirm": "delete"}),
     ]
 
 
@@ -91,7 +94,7 @@ def snapshot(w, cast) -> tuple:
     student = cast.users["student"]
     student.refresh_from_db()
     return (
-        function and (function.code_sha256, function.memory_size, function.log_retention_days),
+        function and (function.code_sha256, function.memory_size, group_of(function).retention_days),
         function and function.versions.count(),
         function and sorted(function.aliases.values_list("name", flat=True)),
         sorted(TestEvent.objects.values_list("name", flat=True)),
