@@ -10,7 +10,7 @@ import pytest
 
 from functions.models import Invocation
 from functions.services import invocations as invocation_services
-from functions.tests.helpers import invoke, make_function
+from functions.tests.helpers import group_of, invoke, make_function
 
 from .browser import shot, sign_in
 
@@ -152,8 +152,8 @@ def test_an_invocation_compare_replay_and_the_log_pages(page, live_server, owner
     assert page.locator(".inv-group").count() == in_stream
     # All streams: the three runs, wherever they ran.
     page.click("a:has-text('Search all log streams')")
-    page.wait_for_url(f"{live_server.url}/functions/{function.pk}/logs/events/")
-    page.wait_for_function("document.querySelectorAll('.inv-group').length === 3")
+    page.wait_for_url(f"{live_server.url}/functions/logs/{group_of(function).pk}/events/")
+    page.wait_for_function("() => document.querySelectorAll('.inv-group').length === 3")
     page.fill("#filter-events", "event -1")  # the warm run's {"n": 2}, not the {"n": 1} ones
     page.wait_for_function("() => document.querySelectorAll('.inv-group').length === 1")
     assert str(warm.pk) in page.inner_text("#log-events") and '{"n": 2}' in page.inner_text("#log-events")
