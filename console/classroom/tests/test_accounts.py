@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from console.classroom.models import ViewRecord
 from functions.models import Function, TestEvent
+from functions.tests.helpers import group_of
 
 from .test_roster import roster_csv, upload
 
@@ -87,13 +88,13 @@ def test_each_view_as_is_recorded(client, instructor, owner, course, function):
     client.force_login(instructor)
     client.get(reverse("classroom:student", args=[course.pk, owner.pk]))
     client.get(reverse("functions:detail", args=[function.pk]) + "?tab=code")
-    client.get(reverse("functions:log-group", args=[function.pk]))
-    client.get(reverse("functions:log-group", args=[function.pk]))  # the same page again within a minute: one record
+    client.get(reverse("functions:log-group", args=[group_of(function).pk]))
+    client.get(reverse("functions:log-group", args=[group_of(function).pk]))  # the same page again within a minute: one record
     records = list(ViewRecord.objects.order_by("viewed_at").values_list("viewer__username", "student__username", "path"))
     assert records == [
         ("teacher", "student1", reverse("classroom:student", args=[course.pk, owner.pk])),
         ("teacher", "student1", reverse("functions:detail", args=[function.pk])),
-        ("teacher", "student1", reverse("functions:log-group", args=[function.pk])),
+        ("teacher", "student1", reverse("functions:log-group", args=[group_of(function).pk])),
     ]
     # The owner's own visits are not views-as.
     client.force_login(owner)
@@ -101,7 +102,7 @@ def test_each_view_as_is_recorded(client, instructor, owner, course, function):
     assert ViewRecord.objects.count() == 3
     client.force_login(instructor)
     page = client.get(reverse("classroom:detail", args=[course.pk])).content.decode()
-    assert "Recent views of students" in page and reverse("functions:log-group", args=[function.pk]) in page
+    assert "Recent views of students" in page and reverse("functions:log-group", args=[group_of(function).pk]) in page
 
 
 def test_copy_to_my_functions_clones_without_touching_the_students(client, instructor, owner, course, function):
